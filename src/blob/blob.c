@@ -1,0 +1,84 @@
+#include "blob/blob.h"
+
+#include <string.h>
+
+#include "util/err.h"
+
+static const struct blob_ops *const backends[] = { &blob_fs_ops };
+
+int blob_store_open(struct blob_store **out, const char *url)
+{
+  const char *sep = strstr(url, "://");
+  if (!sep)
+    return ERR_INVALID;
+  size_t n = (size_t)(sep - url);
+  for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+    if (strlen(backends[i]->scheme) == n && memcmp(backends[i]->scheme, url, n) == 0)
+      return backends[i]->open(out, url);
+  return ERR_UNSUPPORTED;
+}
+
+void blob_store_close(struct blob_store *bs)
+{
+  if (bs)
+    bs->ops->close(bs);
+}
+
+int blob_stat(struct blob_store *bs, int64_t *out_size, const char *digest)
+{
+  return bs->ops->stat(bs, out_size, digest);
+}
+
+int blob_open_fd(struct blob_store *bs, int *out_fd, int64_t *out_size, const char *digest)
+{
+  if (!bs->ops->open_fd)
+    return ERR_UNSUPPORTED;
+  return bs->ops->open_fd(bs, out_fd, out_size, digest);
+}
+
+int blob_read(struct blob_store *bs, size_t *out_n, const char *digest, int64_t offset,
+              void *buf, size_t len)
+{
+  return bs->ops->read(bs, out_n, digest, offset, buf, len);
+}
+
+int blob_delete(struct blob_store *bs, const char *digest)
+{
+  return bs->ops->del(bs, digest);
+}
+
+int blob_upload_create(struct blob_store *bs, const char *uuid)
+{
+  return bs->ops->upload_create(bs, uuid);
+}
+
+int blob_writer_open(struct blob_writer **out, struct blob_store *bs, const char *uuid,
+                     int64_t offset)
+{
+  return bs->ops->writer_open(out, bs, uuid, offset);
+}
+
+int blob_writer_write(struct blob_writer *w, const void *data, size_t len)
+{
+  return w->ops->writer_write(w, data, len);
+}
+
+int64_t blob_writer_size(const struct blob_writer *w)
+{
+  return w->ops->writer_size(w);
+}
+
+int blob_writer_close(struct blob_writer *w, int keep_hash)
+{
+  return w ? w->ops->writer_close(w, keep_hash) : 0;
+}
+
+int blob_upload_commit(struct blob_store *bs, const char *uuid, int64_t size, const char *digest)
+{
+  return bs->ops->upload_commit(bs, uuid, size, digest);
+}
+
+int blob_upload_abort(struct blob_store *bs, const char *uuid)
+{
+  return bs->ops->upload_abort(bs, uuid);
+}

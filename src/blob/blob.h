@@ -1,0 +1,87 @@
+#ifndef WHARF_BLOB_BLOB_H
+#define WHARF_BLOB_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Blob storage: content-addressed immutable blobs plus the temporary objects
+ * uploads are written to. One interface, several backends (filesystem now,
+ * S3 next), chosen by URL scheme. Thread-safe.
+ *
+ * Durability contract of blob_upload_commit(): when it returns 0 the bytes
+ * are verified against the digest and durable under their content address;
+ * on any failure or crash the content address holds either nothing or the
+ * complete verified blob. Nothing here buffers a whole blob in memory. */
+struct blob_store;
+struct blob_writer;
+
+/* Opens "file:///abs/path" or "file://./relative"; creates the directories.
+ * ERR_UNSUPPORTED for an unknown scheme. Free with blob_store_close(). */
+int blob_store_open(struct blob_store **out, const char *url);
+void blob_store_close(struct blob_store *bs);
+
+/* Size of a stored blob; ERR_NOTFOUND. */
+int blob_stat(struct blob_store *bs, int64_t *out_size, const char *digest);
+/* Opens a stored blob for reading; the caller owns and closes *out_fd.
+ * ERR_UNSUPPORTED for backends without fds (then use blob_read). */
+int blob_open_fd(struct blob_store *bs, int *out_fd, int64_t *out_size, const char *digest);
+/* Reads up to len bytes at offset into buf; *out_n is 0 at the end. */
+int blob_read(struct blob_store *bs, size_t *out_n, const char *digest, int64_t offset,
+              void *buf, size_t len);
+/* Removes a stored blob (garbage collection). ERR_NOTFOUND. */
+int blob_delete(struct blob_store *bs, const char *digest);
+
+/* --- uploads ------------------------------------------------------------ */
+/* Creates the empty temporary object of upload `uuid`. */
+int blob_upload_create(struct blob_store *bs, const char *uuid);
+/* Opens upload `uuid` for appending at `offset`, the acknowledged size: data
+ * past it (from a request that failed midway) is discarded. ERR_NOTFOUND if
+ * the upload object is gone, ERR_RANGE if it holds fewer than offset bytes.
+ * Free with blob_writer_close(). */
+int blob_writer_open(struct blob_writer **out, struct blob_store *bs, const char *uuid,
+                     int64_t offset);
+/* Appends and hashes as it goes. */
+int blob_writer_write(struct blob_writer *w, const void *data, size_t len);
+/* Bytes in the upload object so far (offset at open + written). */
+int64_t blob_writer_size(const struct blob_writer *w);
+/* Flushes and closes; with keep_hash=1 the running hash state is kept in
+ * process so a later commit need not re-read the bytes. NULL ok. */
+int blob_writer_close(struct blob_writer *w, int keep_hash);
+/* Verifies the upload's first `size` bytes hash to `digest`, makes them
+ * durable under the content address and removes the upload object.
+ * ERR_DIGEST on mismatch (the upload object is kept), ERR_NOTFOUND. */
+int blob_upload_commit(struct blob_store *bs, const char *uuid, int64_t size, const char *digest);
+/* Removes the upload object. ERR_NOTFOUND if already gone. */
+int blob_upload_abort(struct blob_store *bs, const char *uuid);
+
+/* --- backend table ------------------------------------------------------ */
+struct blob_ops {
+  const char *scheme; /* "file" */
+  int (*open)(struct blob_store **out, const char *url);
+  void (*close)(struct blob_store *bs);
+  int (*stat)(struct blob_store *bs, int64_t *out_size, const char *digest);
+  int (*open_fd)(struct blob_store *bs, int *out_fd, int64_t *out_size, const char *digest);
+  int (*read)(struct blob_store *bs, size_t *out_n, const char *digest, int64_t offset,
+              void *buf, size_t len);
+  int (*del)(struct blob_store *bs, const char *digest);
+  int (*upload_create)(struct blob_store *bs, const char *uuid);
+  int (*writer_open)(struct blob_writer **out, struct blob_store *bs, const char *uuid,
+                     int64_t offset);
+  int (*writer_write)(struct blob_writer *w, const void *data, size_t len);
+  int64_t (*writer_size)(const struct blob_writer *w);
+  int (*writer_close)(struct blob_writer *w, int keep_hash);
+  int (*upload_commit)(struct blob_store *bs, const char *uuid, int64_t size, const char *digest);
+  int (*upload_abort)(struct blob_store *bs, const char *uuid);
+};
+
+/* Every backend's structs start with these headers. */
+struct blob_store {
+  const struct blob_ops *ops;
+};
+struct blob_writer {
+  const struct blob_ops *ops;
+};
+
+extern const struct blob_ops blob_fs_ops;
+
+#endif

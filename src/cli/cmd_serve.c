@@ -1,0 +1,110 @@
+/* wharf serve: open the stores, start the HTTP server, stop gracefully on
+ * SIGTERM/SIGINT. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "blob/blob.h"
+#include "cli/cli.h"
+#include "config/config.h"
+#include "server/app.h"
+#include "server/http.h"
+#include "store/meta.h"
+#include "util/err.h"
+#include "util/log.h"
+
+static int open_stores(struct app *app, const struct config *cfg)
+{
+  int rc = meta_open(&app->meta, cfg->db);
+  if (rc) {
+    cli_error("cannot open metadata store '%s' (%s); check --db / WHARF_DB, e.g. sqlite://./data/wharf.db",
+              cfg->db, err_str(rc));
+    return rc;
+  }
+  rc = blob_store_open(&app->blobs, cfg->storage);
+  if (rc) {
+    cli_error("cannot open blob storage '%s' (%s); check --storage / WHARF_STORAGE, e.g. file://./data/blobs",
+              cfg->storage, err_str(rc));
+    meta_close(app->meta);
+    app->meta = NULL;
+    return rc;
+  }
+  return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+  struct config cfg;
+  struct app app;
+  struct http_server *srv = NULL;
+  char err[512];
+  int status = 1;
+
+  config_init(&cfg);
+  int rc = config_load(&cfg, argc, argv, err, sizeof(err));
+  if (rc == 1) {
+    config_print_help(stdout, "serve");
+    config_free(&cfg);
+    return 0;
+  }
+  if (rc) {
+    cli_error("%s", err);
+    config_free(&cfg);
+    return 2;
+  }
+  int lvl = log_level_parse(cfg.log_level);
+  if (lvl >= 0)
+    log_min_level = (enum log_level)lvl;
+
+  struct http_options opt = { 0 };
+  char host[256];
+  if (config_parse_listen(cfg.listen, host, sizeof(host), &opt.port) != 0) {
+    cli_error("--listen '%s' is not HOST:PORT; use e.g. 127.0.0.1:5000", cfg.listen);
+    config_free(&cfg);
+    return 2;
+  }
+  opt.host = host;
+  opt.threads = (unsigned)config_worker_threads(&cfg);
+  opt.max_connections = (unsigned)cfg.max_connections;
+  opt.max_header_bytes = (size_t)cfg.max_header_bytes;
+  opt.connection_timeout = (unsigned)cfg.connection_timeout;
+
+  memset(&app, 0, sizeof(app));
+  app.cfg = &cfg;
+  app.manifest_max = (size_t)cfg.manifest_max_bytes;
+  app.json_max = (size_t)cfg.json_max_bytes;
+  app.page_max = (size_t)cfg.page_max;
+  app.upload_ttl = cfg.upload_ttl;
+  if (open_stores(&app, &cfg))
+    goto out;
+
+  /* Signals are taken synchronously by this thread; workers inherit the mask. */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  rc = http_start(&srv, &app, &opt, err, sizeof(err));
+  if (rc) {
+    cli_error("%s", err);
+    goto out;
+  }
+  LOG(LOG_INFO, "wharf listening on http://%s:%d (db %s, storage %s, %u threads)",
+      strchr(host, ':') ? "[ipv6]" : host, http_port(srv), cfg.db, cfg.storage, opt.threads);
+
+  int sig = 0;
+  sigwait(&set, &sig);
+  LOG(LOG_INFO, "received %s; finishing in-flight requests (up to %lds)",
+      sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg.shutdown_grace);
+  http_stop(srv, (unsigned)cfg.shutdown_grace);
+  srv = NULL;
+  LOG(LOG_INFO, "stopped");
+  status = 0;
+out:
+  blob_store_close(app.blobs);
+  meta_close(app.meta);
+  config_free(&cfg);
+  return status;
+}

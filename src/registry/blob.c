@@ -1,0 +1,134 @@
+/* Blob reads and deletes (end-2, end-10). Reads go out with sendfile. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blob/blob.h"
+#include "registry/registry.h"
+#include "store/meta.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/pool.h"
+
+/* Parses a single "bytes=" range against size. Returns 1 with the range set,
+ * 0 when the header should be ignored (absent, multi-range, other unit),
+ * -1 when unsatisfiable. */
+int reg_parse_range(const char *h, int64_t size, int64_t *out_start, int64_t *out_len)
+{
+  if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+    return 0;
+  const char *p = h + 6;
+  char *end;
+  int64_t start, last;
+  if (*p == '-') {
+    /* suffix: the last n bytes */
+    errno = 0;
+    long long n = strtoll(p + 1, &end, 10);
+    if (errno || *end || end == p + 1 || n < 0)
+      return 0;
+    if (n == 0 || size == 0)
+      return -1;
+    start = n >= size ? 0 : size - n;
+    last = size - 1;
+  } else {
+    errno = 0;
+    long long a = strtoll(p, &end, 10);
+    if (errno || end == p || *end != '-' || a < 0)
+      return 0;
+    const char *q = end + 1;
+    if (*q == '\0') {
+      last = size - 1;
+    } else {
+      long long b = strtoll(q, &end, 10);
+      if (errno || *end || b < a)
+        return 0;
+      last = b >= size ? size - 1 : b;
+    }
+    start = a;
+    if (start >= size)
+      return -1;
+  }
+  *out_start = start;
+  *out_len = last - start + 1;
+  return 1;
+}
+
+static int blob_serve(struct req *r)
+{
+  int64_t repo, size;
+  const char *digest = req_param(r, "digest");
+  if (reg_repo_lookup(r, &repo))
+    return 0;
+  int rc = digest_parse(NULL, digest, strlen(digest));
+  if (rc) {
+    return req_error(r, 400, OCI_DIGEST_INVALID,
+                     rc == ERR_UNSUPPORTED ? "unsupported digest algorithm" : "invalid digest",
+                     digest);
+  }
+  rc = meta_blob_linked(r->app->meta, &size, repo, digest);
+  if (rc == ERR_NOTFOUND)
+    return req_error(r, 404, OCI_BLOB_UNKNOWN, "blob unknown to registry", digest);
+  if (rc)
+    return reg_internal(r, rc, "blob lookup");
+  int fd = -1;
+  int64_t fsize;
+  rc = blob_open_fd(r->app->blobs, &fd, &fsize, digest);
+  if (rc == ERR_NOTFOUND) {
+    LOG(LOG_ERROR, "blob %s is linked but missing from storage", digest);
+    return req_error(r, 404, OCI_BLOB_UNKNOWN, "blob unknown to registry", digest);
+  }
+  if (rc)
+    return reg_internal(r, rc, "blob open");
+  req_set_header(r, "Docker-Content-Digest", digest);
+  req_set_header(r, "Accept-Ranges", "bytes");
+  req_set_headerf(r, "ETag", "\"%s\"", digest);
+  req_set_header(r, "Cache-Control", "max-age=31536000");
+  int64_t start = 0, len = fsize;
+  int pr = reg_parse_range(req_header(r, "Range"), fsize, &start, &len);
+  if (pr < 0) {
+    close(fd);
+    req_set_headerf(r, "Content-Range", "bytes */%" PRId64, fsize);
+    return req_error(r, 416, "RANGE_INVALID", "requested range not satisfiable",
+                     req_header(r, "Range"));
+  }
+  if (pr > 0) {
+    req_set_headerf(r, "Content-Range", "bytes %" PRId64 "-%" PRId64 "/%" PRId64, start,
+                    start + len - 1, fsize);
+    return req_respond_fd(r, 206, "application/octet-stream", fd, (uint64_t)start,
+                          (uint64_t)len);
+  }
+  return req_respond_fd(r, 200, "application/octet-stream", fd, 0, (uint64_t)fsize);
+}
+
+int reg_blob_get(struct req *r)
+{
+  return blob_serve(r);
+}
+
+int reg_blob_head(struct req *r)
+{
+  return blob_serve(r);
+}
+
+int reg_blob_delete(struct req *r)
+{
+  int64_t repo;
+  const char *digest = req_param(r, "digest");
+  if (reg_repo_lookup(r, &repo))
+    return 0;
+  if (digest_parse(NULL, digest, strlen(digest)) != 0)
+    return req_error(r, 400, OCI_DIGEST_INVALID, "invalid digest", digest);
+  int rc = meta_blob_unlink(r->app->meta, repo, digest);
+  if (rc == ERR_NOTFOUND)
+    return req_error(r, 404, OCI_BLOB_UNKNOWN, "blob unknown to registry", digest);
+  if (rc == ERR_CONFLICT)
+    return req_error(r, 409, OCI_DENIED,
+                     "blob is referenced by a manifest in this repository; delete the manifest first",
+                     digest);
+  if (rc)
+    return reg_internal(r, rc, "blob unlink");
+  return req_respond(r, 202, NULL, NULL, 0);
+}

@@ -1,0 +1,127 @@
+#include "registry/registry.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/meta.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/pool.h"
+
+static int is_lower_alnum(char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)* */
+int reg_name_valid(const char *name)
+{
+  size_t n = strlen(name);
+  if (n == 0 || n > 255)
+    return 0;
+  size_t i = 0;
+  for (;;) {
+    /* one path component */
+    if (!is_lower_alnum(name[i]))
+      return 0;
+    while (is_lower_alnum(name[i]))
+      i++;
+    while (name[i] == '.' || name[i] == '_' || name[i] == '-') {
+      if (name[i] == '.') {
+        i++;
+      } else if (name[i] == '_') {
+        i++;
+        if (name[i] == '_')
+          i++;
+      } else {
+        while (name[i] == '-')
+          i++;
+      }
+      if (!is_lower_alnum(name[i]))
+        return 0;
+      while (is_lower_alnum(name[i]))
+        i++;
+    }
+    if (name[i] == '\0')
+      return 1;
+    if (name[i] != '/')
+      return 0;
+    i++;
+  }
+}
+
+int reg_tag_valid(const char *tag)
+{
+  size_t n = strlen(tag);
+  if (n == 0 || n > 128)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = tag[i];
+    int w = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!(w || (i > 0 && (c == '.' || c == '-'))))
+      return 0;
+  }
+  return 1;
+}
+
+static int repo_resolve(struct req *r, int64_t *out_id, int create)
+{
+  const char *name = req_param(r, "name");
+  if (!name || !reg_name_valid(name)) {
+    req_error(r, 400, OCI_NAME_INVALID, "invalid repository name",
+              "repository names match [a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)* and are at most 255 characters");
+    return -1;
+  }
+  int rc = create ? meta_repo_ensure(r->app->meta, out_id, name)
+                  : meta_repo_lookup(r->app->meta, out_id, name);
+  if (rc == ERR_NOTFOUND) {
+    req_error(r, 404, OCI_NAME_UNKNOWN, "repository name not known to registry", name);
+    return -1;
+  }
+  if (rc != 0) {
+    reg_internal(r, rc, "repository lookup");
+    return -1;
+  }
+  return 0;
+}
+
+int reg_repo_lookup(struct req *r, int64_t *out_id)
+{
+  return repo_resolve(r, out_id, 0);
+}
+
+int reg_repo_ensure(struct req *r, int64_t *out_id)
+{
+  return repo_resolve(r, out_id, 1);
+}
+
+int reg_page_params(struct req *r, size_t *out_n, const char **out_last)
+{
+  const char *n = req_query(r, "n");
+  const char *last = req_query(r, "last");
+  size_t v = r->app->page_max;
+  if (n && *n) {
+    char *end;
+    errno = 0;
+    long long x = strtoll(n, &end, 10);
+    if (errno || *end || x < 0) {
+      req_error(r, 400, OCI_UNSUPPORTED, "invalid n: a non-negative integer is required", n);
+      return -1;
+    }
+    v = (size_t)x < r->app->page_max ? (size_t)x : r->app->page_max;
+  }
+  *out_n = v;
+  *out_last = (last && *last) ? last : NULL;
+  return 0;
+}
+
+int reg_internal(struct req *r, int rc, const char *what)
+{
+  LOG(LOG_ERROR, "%s failed: %s", what, err_str(rc));
+  if (rc == ERR_IO)
+    req_error(r, 503, "UNAVAILABLE", "storage unavailable, retry later", what);
+  else
+    req_error(r, 500, "UNKNOWN", "internal error", what);
+  return rc;
+}

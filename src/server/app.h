@@ -1,0 +1,19 @@
+#ifndef WHARF_SERVER_APP_H
+#define WHARF_SERVER_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What every handler can reach, passed explicitly through the request
+ * (no global god-struct). Owned by `wharf serve`. */
+struct app {
+  struct meta *meta;
+  struct blob_store *blobs;
+  const struct config *cfg;
+  size_t manifest_max;     /* bytes */
+  size_t json_max;         /* bytes of a JSON request body */
+  size_t page_max;         /* largest n for tags list and catalog */
+  int64_t upload_ttl;      /* seconds an idle upload session lives */
+};
+
+#endif

@@ -1,0 +1,165 @@
+#ifndef WHARF_STORE_META_H
+#define WHARF_STORE_META_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pool;
+
+/* The metadata store: repositories, blob links, upload sessions, manifests,
+ * tags. One interface, several backends (SQLite now, PostgreSQL next),
+ * chosen by URL scheme. Every function is safe to call from any thread
+ * concurrently; backends keep a connection per thread or a pool.
+ *
+ * Conventions: return 0 or a negative ERR_* code (util/err.h); output
+ * parameters first, written only on success; strings and arrays returned
+ * through a `struct pool *` belong to that pool. */
+struct meta;
+
+/* Opens the backend named by url ("sqlite:///path/to/db" or
+ * "sqlite://./relative.db") and applies pending schema migrations.
+ * ERR_UNSUPPORTED for an unknown scheme. Free with meta_close(). */
+int meta_open(struct meta **out, const char *url);
+void meta_close(struct meta *m);
+/* Current schema version after migrations. */
+int meta_schema_version(struct meta *m, int *out);
+
+/* --- repositories ------------------------------------------------------ */
+/* Id of repository `name`, creating it if missing. */
+int meta_repo_ensure(struct meta *m, int64_t *out_id, const char *name);
+/* Id of repository `name`; ERR_NOTFOUND if missing. */
+int meta_repo_lookup(struct meta *m, int64_t *out_id, const char *name);
+/* Up to `limit` repository names sorted bytewise, strictly after `last`
+ * (NULL: from the start). *out_more is set to 1 when more names follow. */
+int meta_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
+                   int *out_more, const char *last, size_t limit);
+
+/* --- blobs -------------------------------------------------------------- */
+/* Records that blob `digest` of `size` bytes is stored and links it to the
+ * repository (both idempotent). Called after the bytes are durable. */
+int meta_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size);
+/* Size of `digest` if the repository is linked to it; ERR_NOTFOUND otherwise. */
+int meta_blob_linked(struct meta *m, int64_t *out_size, int64_t repo_id, const char *digest);
+/* Size of `digest` if it is stored at all (any repository); ERR_NOTFOUND otherwise. */
+int meta_blob_stat(struct meta *m, int64_t *out_size, const char *digest);
+/* Links an already stored blob to a repository (cross-repository mount).
+ * ERR_NOTFOUND if no blob row exists. Idempotent. */
+int meta_blob_link(struct meta *m, int64_t repo_id, const char *digest);
+/* Removes the repository's link. ERR_NOTFOUND if not linked; ERR_CONFLICT
+ * if a manifest in the repository references it. */
+int meta_blob_unlink(struct meta *m, int64_t repo_id, const char *digest);
+
+/* --- upload sessions ---------------------------------------------------- */
+struct meta_upload {
+  char uuid[37];
+  int64_t repo_id;
+  int64_t offset;      /* bytes acknowledged so far */
+  int64_t created_at;  /* unix seconds */
+  int64_t updated_at;
+};
+int meta_upload_create(struct meta *m, int64_t repo_id, const char *uuid);
+/* ERR_NOTFOUND if no such session. */
+int meta_upload_get(struct meta *m, struct meta_upload *out, const char *uuid);
+/* Compare-and-set of the acknowledged offset: ERR_CONFLICT if the stored
+ * offset is not `expected` (another request moved it), ERR_NOTFOUND if gone. */
+int meta_upload_set_offset(struct meta *m, const char *uuid, int64_t expected, int64_t offset);
+/* ERR_NOTFOUND if no such session. */
+int meta_upload_delete(struct meta *m, const char *uuid);
+
+/* --- manifests and tags ------------------------------------------------- */
+struct meta_ref {
+  const char *digest;
+  int is_manifest;     /* 1: child manifest of an index; 0: blob (config, layer) */
+};
+
+struct meta_manifest_put {
+  int64_t repo_id;
+  const char *digest;
+  const char *media_type;
+  const char *artifact_type;     /* NULL if none */
+  const char *subject;           /* digest of `subject`, NULL if none */
+  const char *annotations_json;  /* JSON object text, NULL if none */
+  const void *body;
+  size_t body_len;
+  const struct meta_ref *refs;
+  size_t nrefs;
+  const char *tag;               /* tag to point at it, NULL when pushed by digest */
+};
+
+/* In one transaction: checks every ref is linked to the repository (blob) or
+ * stored in it (manifest), stores the manifest (idempotent for the same
+ * digest) and moves the tag. If a ref is missing returns ERR_NOTFOUND and
+ * copies its digest into missing_out (DIGEST_MAX bytes, may be NULL). */
+int meta_manifest_put(struct meta *m, const struct meta_manifest_put *mp, char *missing_out);
+
+struct meta_manifest {
+  char *digest;
+  char *media_type;
+  char *artifact_type;     /* NULL if none */
+  char *subject;           /* NULL if none */
+  char *annotations_json;  /* NULL if none */
+  void *body;
+  size_t body_len;
+  int64_t created_at;
+};
+/* Manifest `digest` of the repository; ERR_NOTFOUND. */
+int meta_manifest_get(struct meta *m, struct pool *p, struct meta_manifest *out,
+                      int64_t repo_id, const char *digest);
+/* Deletes the manifest and every tag pointing at it. ERR_NOTFOUND; ERR_CONFLICT
+ * if an index in the same repository lists it as a child. */
+int meta_manifest_delete(struct meta *m, int64_t repo_id, const char *digest);
+/* Manifests of the repository whose subject is `subject`, optionally only
+ * those whose artifact type equals `artifact_type` (NULL: all). Body not filled. */
+int meta_referrers(struct meta *m, struct pool *p, struct meta_manifest **out, size_t *out_n,
+                   int64_t repo_id, const char *subject, const char *artifact_type);
+
+/* Digest the tag points at; ERR_NOTFOUND. */
+int meta_tag_resolve(struct meta *m, struct pool *p, char **out_digest, int64_t repo_id,
+                     const char *tag);
+/* Up to `limit` tag names sorted bytewise, strictly after `last` (NULL: from
+ * the start). *out_more is set to 1 when more tags follow. */
+int meta_tag_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
+                  int *out_more, int64_t repo_id, const char *last, size_t limit);
+/* Removes one tag; the manifest stays. ERR_NOTFOUND. */
+int meta_tag_delete(struct meta *m, int64_t repo_id, const char *tag);
+
+/* --- backend table (redis-style connection types) ---------------------- */
+struct meta_ops {
+  const char *scheme; /* "sqlite" */
+  int (*open)(struct meta **out, const char *url);
+  void (*close)(struct meta *m);
+  int (*schema_version)(struct meta *m, int *out);
+  int (*repo_ensure)(struct meta *m, int64_t *out_id, const char *name);
+  int (*repo_lookup)(struct meta *m, int64_t *out_id, const char *name);
+  int (*repo_list)(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
+                   int *out_more, const char *last, size_t limit);
+  int (*blob_add)(struct meta *m, int64_t repo_id, const char *digest, int64_t size);
+  int (*blob_linked)(struct meta *m, int64_t *out_size, int64_t repo_id, const char *digest);
+  int (*blob_stat)(struct meta *m, int64_t *out_size, const char *digest);
+  int (*blob_link)(struct meta *m, int64_t repo_id, const char *digest);
+  int (*blob_unlink)(struct meta *m, int64_t repo_id, const char *digest);
+  int (*upload_create)(struct meta *m, int64_t repo_id, const char *uuid);
+  int (*upload_get)(struct meta *m, struct meta_upload *out, const char *uuid);
+  int (*upload_set_offset)(struct meta *m, const char *uuid, int64_t expected, int64_t offset);
+  int (*upload_delete)(struct meta *m, const char *uuid);
+  int (*manifest_put)(struct meta *m, const struct meta_manifest_put *mp, char *missing_out);
+  int (*manifest_get)(struct meta *m, struct pool *p, struct meta_manifest *out,
+                      int64_t repo_id, const char *digest);
+  int (*manifest_delete)(struct meta *m, int64_t repo_id, const char *digest);
+  int (*referrers)(struct meta *m, struct pool *p, struct meta_manifest **out, size_t *out_n,
+                   int64_t repo_id, const char *subject, const char *artifact_type);
+  int (*tag_resolve)(struct meta *m, struct pool *p, char **out_digest, int64_t repo_id,
+                     const char *tag);
+  int (*tag_list)(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
+                  int *out_more, int64_t repo_id, const char *last, size_t limit);
+  int (*tag_delete)(struct meta *m, int64_t repo_id, const char *tag);
+};
+
+/* Every backend's struct starts with this header. */
+struct meta {
+  const struct meta_ops *ops;
+};
+
+extern const struct meta_ops meta_sqlite_ops;
+
+#endif
