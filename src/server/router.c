@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "auth/auth.h"
 #include "util/pool.h"
 
 static int hexval(char c)
@@ -134,4 +135,16 @@ enum router_result router_match(struct req *r, const char *method, const char *p
     return ROUTE_FOUND;
   }
   return res;
+}
+
+void router_print_markdown(FILE *f)
+{
+  static const char *api_names[] = { "OCI", "Quay", "plain" };
+  fprintf(f, "| method | path | permission | operation | API |\n");
+  fprintf(f, "|---|---|---|---|---|\n");
+  for (size_t i = 0; i < router_table_len; i++) {
+    const struct route *rt = &router_table[i];
+    fprintf(f, "| %s | `%s` | %s | %s | %s |\n", rt->method, rt->pattern, perm_name(rt->perm),
+            rt->op_id, api_names[rt->api]);
+  }
 }

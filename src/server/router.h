@@ -28,4 +28,8 @@ char *router_decode_path(struct pool *pool, const char *raw);
 /* Percent-decodes a query value into the pool ('+' stays '+'). NULL if malformed. */
 char *router_decode_query(struct pool *pool, const char *raw);
 
+#include <stdio.h>
+/* Writes the route table as a Markdown table (docs/api.md). */
+void router_print_markdown(FILE *f);
+
 #endif
