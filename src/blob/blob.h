@@ -36,8 +36,9 @@ int blob_delete(struct blob_store *bs, const char *digest);
 int blob_upload_create(struct blob_store *bs, const char *uuid);
 /* Opens upload `uuid` for appending at `offset`, the acknowledged size: data
  * past it (from a request that failed midway) is discarded. ERR_NOTFOUND if
- * the upload object is gone, ERR_RANGE if it holds fewer than offset bytes.
- * Free with blob_writer_close(). */
+ * the upload object is gone, ERR_RANGE if it holds fewer than offset bytes,
+ * ERR_CONFLICT if another writer or commit holds the upload (an exclusive
+ * lock, across processes). Free with blob_writer_close(). */
 int blob_writer_open(struct blob_writer **out, struct blob_store *bs, const char *uuid,
                      int64_t offset);
 /* Appends and hashes as it goes. */
@@ -49,7 +50,10 @@ int64_t blob_writer_size(const struct blob_writer *w);
 int blob_writer_close(struct blob_writer *w, int keep_hash);
 /* Verifies the upload's first `size` bytes hash to `digest`, makes them
  * durable under the content address and removes the upload object.
- * ERR_DIGEST on mismatch (the upload object is kept), ERR_NOTFOUND. */
+ * ERR_DIGEST on mismatch (the upload object is kept), ERR_NOTFOUND,
+ * ERR_CONFLICT while a writer is open on it, ERR_RANGE if it holds fewer
+ * than size bytes. Functions taking a digest return ERR_UNSUPPORTED for an
+ * algorithm other than sha256/sha512. */
 int blob_upload_commit(struct blob_store *bs, const char *uuid, int64_t size, const char *digest);
 /* Removes the upload object. ERR_NOTFOUND if already gone. */
 int blob_upload_abort(struct blob_store *bs, const char *uuid);

@@ -105,6 +105,9 @@ static int commit_and_link(struct req *r, struct upload_ctx *u, const char *dige
   if (rc == ERR_DIGEST)
     return req_error(r, 400, OCI_DIGEST_INVALID, "uploaded content does not match digest",
                      digest);
+  if (rc == ERR_CONFLICT)
+    return req_error(r, 409, OCI_BLOB_UPLOAD_INVALID,
+                     "another request is writing to this upload; retry when it has finished", NULL);
   if (rc)
     return storage_error(r, rc, "upload commit");
   rc = meta_blob_add(r->app->meta, u->repo, digest, size);

@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 
 #include "auth/auth.h"
+#include "config/config.h"
 #include "registry/registry.h"
 #include "server/req.h"
 #include "server/router.h"
@@ -315,7 +316,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
            r->principal.name, rp->ip, r->route ? r->route->op_id : "-",
            r->error_code ? " error=" : "", r->error_code ? r->error_code : "",
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1", r->id);
-  log_access(line);
+  if (!s->app->cfg || s->app->cfg->access_log)
+    log_access(line);
   log_set_request_id(r->id);
   pool_free(r->pool); /* runs cleanups: writers, fds, temp state */
   log_set_request_id(NULL);
