@@ -91,7 +91,7 @@ static int blob_serve(struct req *r)
   if (pr < 0) {
     close(fd);
     req_set_headerf(r, "Content-Range", "bytes */%" PRId64, fsize);
-    return req_error(r, 416, "RANGE_INVALID", "requested range not satisfiable",
+    return req_error(r, 416, OCI_SIZE_INVALID, "requested range not satisfiable",
                      req_header(r, "Range"));
   }
   if (pr > 0) {

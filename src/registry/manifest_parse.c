@@ -76,6 +76,17 @@ static const char *content_type_known(const char *ct, int *schema1)
   return NULL;
 }
 
+/* Content-Types that say nothing about the manifest kind, sent by some
+ * clients: the body's mediaType decides then. */
+static int content_type_generic(const char *ct)
+{
+  while (*ct == ' ' || *ct == '\t')
+    ct++;
+  size_t n = strcspn(ct, "; \t");
+  return n == 0 || (n == 16 && strncasecmp(ct, "application/json", n) == 0) ||
+         (n == 24 && strncasecmp(ct, "application/octet-stream", n) == 0);
+}
+
 /* RFC 6838 restricted-name: 1-127 of [A-Za-z0-9!#$&^_.+-], starting alphanumeric. */
 static size_t restricted_name(const char *s)
 {
@@ -357,6 +368,11 @@ static int resolve_type(struct parse_ctx *c, json_t *root, const char *content_t
   const char *ct = content_type_known(content_type, &ct_schema1);
   if (ct_schema1) {
     set_err(c, "%s", schema1_msg);
+    return ERR_UNSUPPORTED;
+  }
+  if (!ct && content_type && !content_type_generic(content_type)) {
+    /* a specific type we do not store: refuse rather than guess from the body */
+    set_err(c, "unsupported manifest Content-Type %.200s", content_type);
     return ERR_UNSUPPORTED;
   }
   json_t *bmt = json_object_get(root, "mediaType");
