@@ -82,3 +82,9 @@ int blob_upload_abort(struct blob_store *bs, const char *uuid)
 {
   return bs->ops->upload_abort(bs, uuid);
 }
+
+int blob_upload_each_stale(struct blob_store *bs, int64_t before,
+                           int (*fn)(void *ctx, const char *uuid), void *ctx)
+{
+  return bs->ops->upload_each_stale(bs, before, fn, ctx);
+}

@@ -57,6 +57,10 @@ int blob_writer_close(struct blob_writer *w, int keep_hash);
 int blob_upload_commit(struct blob_store *bs, const char *uuid, int64_t size, const char *digest);
 /* Removes the upload object. ERR_NOTFOUND if already gone. */
 int blob_upload_abort(struct blob_store *bs, const char *uuid);
+/* Calls fn(ctx, uuid) for every upload object last written before `before`
+ * (unix seconds); stops early when fn returns non-zero. For expiry. */
+int blob_upload_each_stale(struct blob_store *bs, int64_t before,
+                           int (*fn)(void *ctx, const char *uuid), void *ctx);
 
 /* --- backend table ------------------------------------------------------ */
 struct blob_ops {
@@ -76,6 +80,8 @@ struct blob_ops {
   int (*writer_close)(struct blob_writer *w, int keep_hash);
   int (*upload_commit)(struct blob_store *bs, const char *uuid, int64_t size, const char *digest);
   int (*upload_abort)(struct blob_store *bs, const char *uuid);
+  int (*upload_each_stale)(struct blob_store *bs, int64_t before,
+                           int (*fn)(void *ctx, const char *uuid), void *ctx);
 };
 
 /* Every backend's structs start with these headers. */

@@ -20,6 +20,7 @@
  * stamped with random nanoseconds (any write by anyone else moves them). */
 #include "blob/blob.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -484,6 +485,34 @@ static int fs_upload_abort(struct blob_store *bs, const char *uuid)
   return 0;
 }
 
+static int fs_upload_each_stale(struct blob_store *bs, int64_t before,
+                                int (*fn)(void *ctx, const char *uuid), void *ctx)
+{
+  struct fs_store *fs = (struct fs_store *)bs;
+  int dfd = dup(fs->uploads_fd);
+  if (dfd < 0)
+    return fs_errno(errno, "scan uploads", "uploads");
+  DIR *d = fdopendir(dfd);
+  if (!d) {
+    close(dfd);
+    return fs_errno(errno, "scan uploads", "uploads");
+  }
+  rewinddir(d); /* the dup shares the offset of earlier scans */
+  struct dirent *de;
+  struct stat st;
+  int rc = 0;
+  while (!rc && (de = readdir(d)) != NULL) {
+    if (!fs_valid_uuid(de->d_name))
+      continue;
+    if (fstatat(fs->uploads_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      continue; /* removed meanwhile */
+    if (S_ISREG(st.st_mode) && (int64_t)st.st_mtime < before)
+      rc = fn(ctx, de->d_name);
+  }
+  closedir(d);
+  return 0;
+}
+
 /* Opens upload uuid read-write holding flock(LOCK_EX), so no other writer
  * or commit in any process touches it meanwhile. ERR_CONFLICT if one does. */
 static int fs_upload_lock(struct fs_store *fs, int *out_fd, struct stat *out_st, const char *uuid)
@@ -772,4 +801,5 @@ const struct blob_ops blob_fs_ops = {
   .writer_close = fs_writer_close,
   .upload_commit = fs_upload_commit,
   .upload_abort = fs_upload_abort,
+  .upload_each_stale = fs_upload_each_stale,
 };

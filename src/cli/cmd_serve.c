@@ -7,6 +7,7 @@
 #include "blob/blob.h"
 #include "cli/cli.h"
 #include "config/config.h"
+#include "registry/janitor.h"
 #include "server/app.h"
 #include "server/http.h"
 #include "store/meta.h"
@@ -37,6 +38,7 @@ int cmd_serve(int argc, char **argv)
   struct config cfg;
   struct app app;
   struct http_server *srv = NULL;
+  struct janitor *jan = NULL;
   char err[512];
   int status = 1;
 
@@ -91,6 +93,10 @@ int cmd_serve(int argc, char **argv)
     cli_error("%s", err);
     goto out;
   }
+  /* expiry runs about ten times per TTL, at most once a minute */
+  unsigned every = (unsigned)(cfg.upload_ttl / 10 > 60 ? 60 : (cfg.upload_ttl / 10 ? cfg.upload_ttl / 10 : 1));
+  if (janitor_start(&jan, &app, every) != 0)
+    LOG(LOG_WARN, "upload expiry thread not started; idle uploads will stay until the next start");
   LOG(LOG_INFO, "wharf listening on http://%s:%d (db %s, storage %s, %u threads)",
       strchr(host, ':') ? "[ipv6]" : host, http_port(srv), cfg.db, cfg.storage, opt.threads);
 
@@ -100,6 +106,8 @@ int cmd_serve(int argc, char **argv)
       sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg.shutdown_grace);
   http_stop(srv, (unsigned)cfg.shutdown_grace);
   srv = NULL;
+  janitor_stop(jan);
+  jan = NULL;
   LOG(LOG_INFO, "stopped");
   status = 0;
 out:

@@ -81,7 +81,7 @@ static const struct config_row rows[] = {
     .flag = "page-max", .metavar = "N",
     .help = "largest n for tags list and catalog pages" },
   { .name = "upload_ttl", .type = CONFIG_INT, .offset = OFF(upload_ttl),
-    .int_def = 86400, .min = 60, .max = 2592000, .env = "WHARF_UPLOAD_TTL",
+    .int_def = 86400, .min = 1, .max = 2592000, .env = "WHARF_UPLOAD_TTL",
     .flag = "upload-ttl", .metavar = "SECONDS",
     .help = "expire an upload session idle this long" },
   { .name = "config_file", .type = CONFIG_STRING, .offset = OFF(config_file),

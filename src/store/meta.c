@@ -90,6 +90,12 @@ int meta_upload_delete(struct meta *m, const char *uuid)
   return m->ops->upload_delete(m, uuid);
 }
 
+int meta_upload_stale(struct meta *m, struct pool *p, char ***out_uuids, size_t *out_n,
+                      int64_t before, size_t limit)
+{
+  return m->ops->upload_stale(m, p, out_uuids, out_n, before, limit);
+}
+
 int meta_manifest_put(struct meta *m, const struct meta_manifest_put *mp, char *missing_out)
 {
   return m->ops->manifest_put(m, mp, missing_out);

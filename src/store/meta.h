@@ -20,6 +20,7 @@ struct meta;
  * "sqlite://./relative.db") and applies pending schema migrations.
  * ERR_UNSUPPORTED for an unknown scheme. Free with meta_close(). */
 int meta_open(struct meta **out, const char *url);
+/* Call only after every thread that used m is done with it (workers joined). */
 void meta_close(struct meta *m);
 /* Current schema version after migrations. */
 int meta_schema_version(struct meta *m, int *out);
@@ -57,6 +58,8 @@ struct meta_upload {
   int64_t created_at;  /* unix seconds */
   int64_t updated_at;
 };
+/* ERR_EXISTS for a uuid in use, ERR_NOTFOUND for an unknown repository,
+ * ERR_INVALID for a uuid longer than 36 characters. */
 int meta_upload_create(struct meta *m, int64_t repo_id, const char *uuid);
 /* ERR_NOTFOUND if no such session. */
 int meta_upload_get(struct meta *m, struct meta_upload *out, const char *uuid);
@@ -65,6 +68,10 @@ int meta_upload_get(struct meta *m, struct meta_upload *out, const char *uuid);
 int meta_upload_set_offset(struct meta *m, const char *uuid, int64_t expected, int64_t offset);
 /* ERR_NOTFOUND if no such session. */
 int meta_upload_delete(struct meta *m, const char *uuid);
+/* Up to `limit` uuids of sessions not touched since `before` (unix
+ * seconds), oldest first, for expiry. */
+int meta_upload_stale(struct meta *m, struct pool *p, char ***out_uuids, size_t *out_n,
+                      int64_t before, size_t limit);
 
 /* --- manifests and tags ------------------------------------------------- */
 struct meta_ref {
@@ -89,7 +96,8 @@ struct meta_manifest_put {
 /* In one transaction: checks every ref is linked to the repository (blob) or
  * stored in it (manifest), stores the manifest (idempotent for the same
  * digest) and moves the tag. If a ref is missing returns ERR_NOTFOUND and
- * copies its digest into missing_out (DIGEST_MAX bytes, may be NULL). */
+ * copies its digest into missing_out (DIGEST_MAX bytes, may be NULL; an
+ * empty string when the repository itself is missing). */
 int meta_manifest_put(struct meta *m, const struct meta_manifest_put *mp, char *missing_out);
 
 struct meta_manifest {
@@ -109,7 +117,8 @@ int meta_manifest_get(struct meta *m, struct pool *p, struct meta_manifest *out,
  * if an index in the same repository lists it as a child. */
 int meta_manifest_delete(struct meta *m, int64_t repo_id, const char *digest);
 /* Manifests of the repository whose subject is `subject`, optionally only
- * those whose artifact type equals `artifact_type` (NULL: all). Body not filled. */
+ * those whose artifact type equals `artifact_type` (NULL: all). Body not
+ * filled: body is NULL and body_len holds the manifest's size. */
 int meta_referrers(struct meta *m, struct pool *p, struct meta_manifest **out, size_t *out_n,
                    int64_t repo_id, const char *subject, const char *artifact_type);
 
@@ -142,6 +151,8 @@ struct meta_ops {
   int (*upload_get)(struct meta *m, struct meta_upload *out, const char *uuid);
   int (*upload_set_offset)(struct meta *m, const char *uuid, int64_t expected, int64_t offset);
   int (*upload_delete)(struct meta *m, const char *uuid);
+  int (*upload_stale)(struct meta *m, struct pool *p, char ***out_uuids, size_t *out_n,
+                      int64_t before, size_t limit);
   int (*manifest_put)(struct meta *m, const struct meta_manifest_put *mp, char *missing_out);
   int (*manifest_get)(struct meta *m, struct pool *p, struct meta_manifest *out,
                       int64_t repo_id, const char *digest);

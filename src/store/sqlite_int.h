@@ -1,0 +1,124 @@
+#ifndef WHARF_STORE_SQLITE_INT_H
+#define WHARF_STORE_SQLITE_INT_H
+
+/* Internals of the SQLite metadata backend, shared by store/sqlite.c
+ * (connections, statements, repositories, blobs, uploads),
+ * store/sqlite_manifest.c (manifests, tags) and store/sqlite_schema.c
+ * (migrations). Nothing outside those files includes this: everyone else
+ * goes through store/meta.h. Functions return 0 or an ERR_* code unless
+ * they say they return a SQLite code. */
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/meta.h"
+
+/* Busy timeout set on every connection, in milliseconds. */
+#define META_SQLITE_BUSY_MS 5000
+
+/* Every statement the backend runs, prepared once per connection. */
+enum sq_stmt {
+  SQ_SCHEMA_VERSION,
+  SQ_REPO_ID,
+  SQ_REPO_INSERT,
+  SQ_REPO_LIST,
+  SQ_REPO_LIST_AFTER,
+  SQ_BLOB_INSERT,
+  SQ_BLOB_SIZE,
+  SQ_LINK_INSERT,
+  SQ_LINK_SIZE,
+  SQ_LINK_DELETE,
+  SQ_REF_USED,
+  SQ_UPLOAD_INSERT,
+  SQ_UPLOAD_GET,
+  SQ_UPLOAD_CAS,
+  SQ_UPLOAD_DELETE,
+  SQ_UPLOAD_STALE,
+  SQ_MANIFEST_ID,
+  SQ_MANIFEST_INSERT,
+  SQ_MANIFEST_GET,
+  SQ_MANIFEST_DELETE,
+  SQ_MREF_INSERT,
+  SQ_MREF_DELETE,
+  SQ_REFERRERS,
+  SQ_REFERRERS_TYPE,
+  SQ_TAG_UPSERT,
+  SQ_TAG_RESOLVE,
+  SQ_TAG_LIST,
+  SQ_TAG_LIST_AFTER,
+  SQ_TAG_DELETE,
+  SQ_TAG_DELETE_MANIFEST,
+  SQ__COUNT
+};
+
+struct pool;
+/* One thread's connection to the database of one meta instance. */
+struct sq_conn;
+
+/* This thread's connection for m, opened on first use; owned by m. */
+int sq_conn_get(struct sq_conn **out, struct meta *m);
+/* The cached statement `id` with parameters bound from fmt: 'i' int64_t,
+ * 't' const char * (NULL binds SQL NULL), 'b' const void * then size_t.
+ * Strings are not copied; call sq_done() when finished with the statement. */
+int sq_query(struct sq_conn *c, sqlite3_stmt **out, enum sq_stmt id, const char *fmt, ...);
+/* Resets a statement from sq_query() for its next use. */
+void sq_done(sqlite3_stmt *st);
+/* Runs a statement that returns no rows; *out_changes (may be NULL) gets the
+ * number of rows changed. Constraint failures: foreign key -> ERR_NOTFOUND,
+ * unique/primary key -> ERR_EXISTS. */
+int sq_exec(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fmt, ...);
+/* Runs a statement and writes the first column of its first row to *out
+ * (out may be NULL: an existence check); ERR_NOTFOUND when no row. */
+int sq_int64(struct sq_conn *c, int64_t *out, enum sq_stmt id, const char *fmt, ...);
+/* BEGIN IMMEDIATE, retried on early SQLITE_BUSY, after taking the
+ * instance's write mutex. Every success must be paired with sq_end(). */
+int sq_begin(struct sq_conn *c);
+/* Commits when err is 0, otherwise (or when the commit fails) rolls back,
+ * and releases the write mutex. Returns err or the commit's error. */
+int sq_end(struct sq_conn *c, int err);
+/* Pool copy of a text column; *out = NULL for SQL NULL. */
+int sq_col_text(char **out, struct pool *p, sqlite3_stmt *st, int col);
+/* Makes room for element n (and one more) in a pool array of capacity *cap. */
+int sq_grow(struct pool *p, void **arr, size_t *cap, size_t n, size_t elem);
+/* LIMIT to bind for a page of `limit` rows: one more, to learn if more follow. */
+int64_t sq_fetch_limit(size_t limit);
+/* Steps st (one text column, LIMIT sq_fetch_limit(limit)) into a pool array
+ * of at most `limit` names, NULL-terminated; resets st. */
+int sq_list_names(char ***out_names, size_t *out_n, int *out_more, struct sq_conn *c,
+                  struct pool *p, sqlite3_stmt *st, size_t limit);
+/* Maps a SQLite result code to an ERR_* code and logs what failed (`what`). */
+int sq_err(struct sq_conn *c, int rc, const char *what);
+
+/* --- sqlite_schema.c ------------------------------------------------------ */
+/* Sets a busy handler that waits up to META_SQLITE_BUSY_MS (*busy_start is
+ * its scratch space, living as long as db), extended result codes, foreign
+ * keys, WAL and synchronous=FULL on a newly opened connection. */
+int meta_sqlite_configure(sqlite3 *db, int64_t *busy_start);
+/* Runs BEGIN IMMEDIATE on db, retrying a SQLITE_BUSY that came back before
+ * the busy timeout ran out (WAL recovery). Returns a SQLite code. */
+int meta_sqlite_begin(sqlite3 *db);
+/* Rolls back db's open transaction, if any. */
+void meta_sqlite_rollback(sqlite3 *db);
+/* Maps a SQLite result code to an ERR_* code and logs what failed (`what`). */
+int meta_sqlite_err(sqlite3 *db, int rc, const char *what);
+/* Applies every pending in-tree migration, each in its own BEGIN IMMEDIATE
+ * transaction, and writes the resulting schema version to *out. Safe when
+ * several processes open the same database at once. ERR_UNSUPPORTED if a
+ * newer wharf already migrated the database further. */
+int meta_sqlite_migrate(int *out, sqlite3 *db);
+
+/* --- sqlite_manifest.c: the manifest and tag entries of meta_sqlite_ops --- */
+int sq_manifest_put(struct meta *m, const struct meta_manifest_put *mp, char *missing_out);
+int sq_manifest_get(struct meta *m, struct pool *p, struct meta_manifest *out, int64_t repo_id,
+                    const char *digest);
+int sq_manifest_delete(struct meta *m, int64_t repo_id, const char *digest);
+int sq_referrers(struct meta *m, struct pool *p, struct meta_manifest **out, size_t *out_n,
+                 int64_t repo_id, const char *subject, const char *artifact_type);
+int sq_tag_resolve(struct meta *m, struct pool *p, char **out_digest, int64_t repo_id,
+                   const char *tag);
+int sq_tag_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
+                int *out_more, int64_t repo_id, const char *last, size_t limit);
+int sq_tag_delete(struct meta *m, int64_t repo_id, const char *tag);
+
+#endif
