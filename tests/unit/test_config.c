@@ -344,7 +344,7 @@ static void test_file_ok_shapes(void **state)
   }
 }
 
-static char *capture(void (*fn)(FILE *, const char *), void (*fn2)(FILE *), const char *arg)
+__attribute__((noinline)) static char *capture(void (*fn)(FILE *, const char *), void (*fn2)(FILE *), const char *arg)
 {
   char *text = NULL;
   size_t len = 0;
