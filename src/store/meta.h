@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 struct pool;
+struct ident_ops;
 
 /* The metadata store: repositories, blob links, upload sessions, manifests,
  * tags. One interface, several backends (SQLite now, PostgreSQL next),
@@ -164,6 +165,7 @@ struct meta_ops {
   int (*tag_list)(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                   int *out_more, int64_t repo_id, const char *last, size_t limit);
   int (*tag_delete)(struct meta *m, int64_t repo_id, const char *tag);
+  const struct ident_ops *ident;  /* identity half, store/ident.h */
 };
 
 /* Every backend's struct starts with this header. */

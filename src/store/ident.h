@@ -1,0 +1,194 @@
+#ifndef WHARF_STORE_IDENT_H
+#define WHARF_STORE_IDENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/meta.h"
+
+/* Identity half of the metadata store: accounts (users, organizations,
+ * robots), credentials, teams and repository permissions. Same conventions
+ * as meta.h: 0 or ERR_*, out-params first and written only on success,
+ * strings and arrays returned through a pool belong to that pool, and every
+ * function is safe from any thread. Secrets never reach this layer in
+ * clear: credentials are stored as an HMAC index plus an encrypted blob
+ * produced by auth/. */
+
+enum ident_kind { IDENT_USER = 1, IDENT_ORG = 2, IDENT_ROBOT = 3 };
+
+/* Repository roles, ordered: a higher role includes the lower ones. */
+enum ident_role { ROLE_NONE = 0, ROLE_READ = 1, ROLE_WRITE = 2, ROLE_ADMIN = 3 };
+
+/* Organization roles held through teams (Quay: member, creator, admin). */
+enum ident_org_role { ORG_NONE = 0, ORG_MEMBER = 1, ORG_CREATOR = 2, ORG_ADMIN = 3 };
+
+struct ident_account {
+  int64_t id;
+  enum ident_kind kind;
+  char *name;            /* user/org name, or "ns+short" for a robot */
+  char *email;           /* users and orgs; NULL if none */
+  char *password_hash;   /* users: argon2id encoded hash; NULL otherwise */
+  int is_superuser;
+  int enabled;
+  int64_t owner_id;      /* robots: the user or org owning it; 0 otherwise */
+  char *description;     /* robots: "" by default */
+  char *metadata_json;   /* robots: unstructured_metadata object text, "{}" by default */
+  int64_t created_at;
+  int64_t last_accessed; /* 0: never */
+};
+
+/* Creates an account from a (id, created_at ignored); ERR_EXISTS when the
+ * name is taken by any kind of account. */
+int ident_account_create(struct meta *m, int64_t *out_id, const struct ident_account *a);
+int ident_account_get(struct meta *m, struct pool *p, struct ident_account *out, int64_t id);
+int ident_account_by_name(struct meta *m, struct pool *p, struct ident_account *out,
+                          const char *name);
+/* Updates description and metadata_json of a robot (NULL: leave as is). */
+int ident_robot_update(struct meta *m, int64_t id, const char *description,
+                       const char *metadata_json);
+/* Replaces a user's password hash. */
+int ident_user_set_password(struct meta *m, int64_t id, const char *password_hash);
+/* Records use of an account now (robots' last_accessed); cheap, best effort. */
+int ident_account_touch(struct meta *m, int64_t id, int64_t now);
+/* Deletes an account and everything hanging off it: its credentials, repo
+ * permissions, team memberships, and for an org its robots and teams. */
+int ident_account_delete(struct meta *m, int64_t id);
+/* Number of user accounts (for first-run initialization). */
+int ident_user_count(struct meta *m, int64_t *out);
+/* Robots owned by owner_id, sorted by name, at most limit. */
+int ident_robot_list(struct meta *m, struct pool *p, struct ident_account **out, size_t *out_n,
+                     int64_t owner_id, size_t limit);
+/* Accounts (users, orgs, robots) whose name starts with prefix, at most limit. */
+int ident_account_search(struct meta *m, struct pool *p, struct ident_account **out,
+                         size_t *out_n, const char *prefix, size_t limit);
+
+/* --- credentials --------------------------------------------------------- */
+enum ident_cred_kind { CRED_ROBOT = 1, CRED_API = 2 };
+
+struct ident_cred {
+  int64_t id;
+  int64_t account_id;
+  enum ident_cred_kind kind;
+  char *index;           /* hex HMAC-SHA256(server key, secret); unique */
+  char *secret_enc;      /* the secret encrypted by auth/ (for robots: readable again) */
+  char *scopes;          /* API tokens: space-separated scopes; NULL for robots */
+  char *name;            /* label; NULL if none */
+  int64_t created_at;
+  int64_t expires_at;    /* 0: never */
+};
+
+/* Stores a credential (id and created_at ignored). ERR_EXISTS on an index clash. */
+int ident_cred_add(struct meta *m, int64_t *out_id, const struct ident_cred *c);
+/* The credential with that HMAC index; ERR_NOTFOUND. One indexed lookup. */
+int ident_cred_by_index(struct meta *m, struct pool *p, struct ident_cred *out, const char *index);
+/* Credential by id; ERR_NOTFOUND once deleted (used to refuse JWTs minted from it). */
+int ident_cred_get(struct meta *m, struct pool *p, struct ident_cred *out, int64_t id);
+/* Newest credential of that kind for an account; ERR_NOTFOUND. */
+int ident_cred_latest(struct meta *m, struct pool *p, struct ident_cred *out, int64_t account_id,
+                      enum ident_cred_kind kind);
+/* In one transaction: deletes every credential of that kind of the account
+ * and adds c (robot token regeneration: the old token stops at once). */
+int ident_cred_replace(struct meta *m, int64_t *out_id, const struct ident_cred *c);
+int ident_cred_delete(struct meta *m, int64_t id);
+
+/* --- repositories as seen by identity ------------------------------------ */
+struct ident_repo {
+  int64_t id;
+  char *name;            /* full "ns/name" */
+  int is_public;
+  char *description;
+};
+int ident_repo_get(struct meta *m, struct pool *p, struct ident_repo *out, const char *name);
+int ident_repo_set_public(struct meta *m, int64_t repo_id, int is_public);
+int ident_repo_set_description(struct meta *m, int64_t repo_id, const char *description);
+/* Repositories whose name starts with "<ns>/", sorted, after `last`, at most limit. */
+int ident_repo_list_ns(struct meta *m, struct pool *p, struct ident_repo **out, size_t *out_n,
+                       int *out_more, const char *ns, const char *last, size_t limit);
+/* Deletes a repository with its tags, manifests, blob links, uploads and permissions. */
+int ident_repo_delete(struct meta *m, int64_t repo_id);
+
+/* --- permissions --------------------------------------------------------- */
+struct ident_perm {
+  int64_t repo_id;
+  char *repo_name;       /* full name */
+  int repo_public;
+  int64_t account_id;    /* user or robot; 0 for a team permission */
+  char *account_name;
+  enum ident_kind account_kind;
+  int64_t team_id;       /* 0 for a user/robot permission */
+  char *team_name;
+  enum ident_role role;
+};
+/* Creates or changes a direct permission of a user or robot on a repo. */
+int ident_perm_set(struct meta *m, int64_t repo_id, int64_t account_id, enum ident_role role);
+/* ERR_NOTFOUND if there was none. */
+int ident_perm_delete(struct meta *m, int64_t repo_id, int64_t account_id);
+/* Direct permission of an account on a repo; ERR_NOTFOUND. */
+int ident_perm_get(struct meta *m, enum ident_role *out, int64_t repo_id, int64_t account_id);
+/* Every direct user/robot permission on a repo (sorted by account name). */
+int ident_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm **out, size_t *out_n,
+                         int64_t repo_id);
+/* Every direct permission an account holds (sorted by repo name). */
+int ident_perm_list_account(struct meta *m, struct pool *p, struct ident_perm **out,
+                            size_t *out_n, int64_t account_id);
+
+/* --- teams --------------------------------------------------------------- */
+int ident_team_set(struct meta *m, int64_t *out_id, int64_t org_id, const char *name,
+                   enum ident_org_role role, const char *description);
+int ident_team_add_member(struct meta *m, int64_t team_id, int64_t account_id);
+int ident_team_remove_member(struct meta *m, int64_t team_id, int64_t account_id);
+
+/* --- effective rights (what auth/ decides with) -------------------------- */
+/* Highest role account_id holds on repo_id: direct permission, its teams'
+ * permissions, and its teams' org role (org admin => ROLE_ADMIN). */
+int ident_effective_role(struct meta *m, enum ident_role *out, int64_t account_id, int64_t repo_id);
+/* Highest org role account_id holds in org_id through its teams. */
+int ident_org_role(struct meta *m, enum ident_org_role *out, int64_t account_id, int64_t org_id);
+
+/* Backend table; struct meta_ops points at one (meta_ops.ident). */
+struct ident_ops {
+  int (*account_create)(struct meta *m, int64_t *out_id, const struct ident_account *a);
+  int (*account_get)(struct meta *m, struct pool *p, struct ident_account *out, int64_t id);
+  int (*account_by_name)(struct meta *m, struct pool *p, struct ident_account *out,
+                         const char *name);
+  int (*robot_update)(struct meta *m, int64_t id, const char *description,
+                      const char *metadata_json);
+  int (*user_set_password)(struct meta *m, int64_t id, const char *password_hash);
+  int (*account_touch)(struct meta *m, int64_t id, int64_t now);
+  int (*account_delete)(struct meta *m, int64_t id);
+  int (*user_count)(struct meta *m, int64_t *out);
+  int (*robot_list)(struct meta *m, struct pool *p, struct ident_account **out, size_t *out_n,
+                    int64_t owner_id, size_t limit);
+  int (*account_search)(struct meta *m, struct pool *p, struct ident_account **out,
+                        size_t *out_n, const char *prefix, size_t limit);
+  int (*cred_add)(struct meta *m, int64_t *out_id, const struct ident_cred *c);
+  int (*cred_by_index)(struct meta *m, struct pool *p, struct ident_cred *out, const char *index);
+  int (*cred_get)(struct meta *m, struct pool *p, struct ident_cred *out, int64_t id);
+  int (*cred_latest)(struct meta *m, struct pool *p, struct ident_cred *out, int64_t account_id,
+                     enum ident_cred_kind kind);
+  int (*cred_replace)(struct meta *m, int64_t *out_id, const struct ident_cred *c);
+  int (*cred_delete)(struct meta *m, int64_t id);
+  int (*repo_get)(struct meta *m, struct pool *p, struct ident_repo *out, const char *name);
+  int (*repo_set_public)(struct meta *m, int64_t repo_id, int is_public);
+  int (*repo_set_description)(struct meta *m, int64_t repo_id, const char *description);
+  int (*repo_list_ns)(struct meta *m, struct pool *p, struct ident_repo **out, size_t *out_n,
+                      int *out_more, const char *ns, const char *last, size_t limit);
+  int (*repo_delete)(struct meta *m, int64_t repo_id);
+  int (*perm_set)(struct meta *m, int64_t repo_id, int64_t account_id, enum ident_role role);
+  int (*perm_delete)(struct meta *m, int64_t repo_id, int64_t account_id);
+  int (*perm_get)(struct meta *m, enum ident_role *out, int64_t repo_id, int64_t account_id);
+  int (*perm_list_repo)(struct meta *m, struct pool *p, struct ident_perm **out, size_t *out_n,
+                        int64_t repo_id);
+  int (*perm_list_account)(struct meta *m, struct pool *p, struct ident_perm **out,
+                           size_t *out_n, int64_t account_id);
+  int (*team_set)(struct meta *m, int64_t *out_id, int64_t org_id, const char *name,
+                  enum ident_org_role role, const char *description);
+  int (*team_add_member)(struct meta *m, int64_t team_id, int64_t account_id);
+  int (*team_remove_member)(struct meta *m, int64_t team_id, int64_t account_id);
+  int (*effective_role)(struct meta *m, enum ident_role *out, int64_t account_id, int64_t repo_id);
+  int (*org_role)(struct meta *m, enum ident_org_role *out, int64_t account_id, int64_t org_id);
+};
+
+extern const struct ident_ops meta_sqlite_ident_ops;
+
+#endif
