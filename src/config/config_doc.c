@@ -76,7 +76,7 @@ void config_print_sample(FILE *f)
     if (r->type == CONFIG_INT)
       fprintf(f, " %ld..%ld.", r->min, r->max);
     fprintf(f, " (%s, --%s)\n", r->env, r->flag);
-    if (r->type == CONFIG_STRING && !r->str_def)
+    if (r->type == CONFIG_STRING && (!r->str_def || !*r->str_def))
       fprintf(f, "#%s:\n", r->name);
     else if (r->type == CONFIG_STRING) {
       fprintf(f, "%s: ", r->name);

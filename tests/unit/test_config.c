@@ -76,7 +76,7 @@ static void assert_defaults(const struct config *c)
   assert_string_equal(c->listen, "127.0.0.1:5000");
   assert_string_equal(c->db, "sqlite://./data/wharf.db");
   assert_string_equal(c->storage, "file://./data/blobs");
-  assert_string_equal(c->key_file, "./data/wharf.key");
+  assert_string_equal(c->key_file, ""); /* derived from --db at start */
   assert_string_equal(c->log_level, "info");
   assert_int_equal(c->access_log, 1);
   assert_int_equal(c->threads, 0);
@@ -397,7 +397,10 @@ static void test_sample_mentions_every_row_and_loads(void **state)
     if (rows[i].cli_only) {
       snprintf(key, sizeof(key), "--%s FILE or %s=FILE", rows[i].flag, rows[i].env);
     } else {
-      snprintf(key, sizeof(key), "\n%s: ", rows[i].name);
+      if (rows[i].type == CONFIG_STRING && rows[i].str_def && !*rows[i].str_def)
+        snprintf(key, sizeof(key), "\n#%s:", rows[i].name); /* empty default: commented out */
+      else
+        snprintf(key, sizeof(key), "\n%s: ", rows[i].name);
       char envflag[128];
       snprintf(envflag, sizeof(envflag), "(%s, --%s)", rows[i].env, rows[i].flag);
       assert_non_null(strstr(sample, envflag));
