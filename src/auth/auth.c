@@ -1,41 +1,349 @@
+/* Authentication (who is asking) and authorization (may they). Credentials
+ * are checked by one indexed lookup of their keyed hash (robots, API
+ * tokens) or by argon2id (user passwords, with a cache keyed by a keyed
+ * hash of the credential and valid only while the account's hash is
+ * unchanged). Registry JWTs carry the granted actions, and every request
+ * made with one re-checks that the credential behind it still exists. */
 #include "auth/auth.h"
 
-#include "util/err.h"
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
-int auth_authenticate(struct principal *out, struct app *app, const char *authorization)
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "auth/jwt.h"
+#include "auth/keys.h"
+#include "auth/password.h"
+#include "auth/token.h"
+#include "server/app.h"
+#include "store/ident.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/pool.h"
+#include "util/timeutil.h"
+
+#define CRED_MAX 4096          /* longest Authorization value we decode */
+#define TOUCH_EVERY 120        /* seconds between last_accessed updates */
+#define JWT_LIFETIME 3600
+#define JWT_LEEWAY 30
+#define PWCACHE_SLOTS 1024
+
+/* --- password verification cache ------------------------------------------ */
+struct pwcache_entry {
+  char key[65];        /* HMAC(server key, user NUL password) */
+  char *hash;          /* the account's argon2 hash it verified against */
+};
+static struct pwcache_entry pwcache[PWCACHE_SLOTS];
+static size_t pwcache_next;
+static pthread_mutex_t pwcache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int pwcache_hit(const char *key, const char *hash)
 {
-  (void)app;
-  (void)authorization;
+  int hit = 0;
+  pthread_mutex_lock(&pwcache_mu);
+  for (size_t i = 0; i < PWCACHE_SLOTS && !hit; i++)
+    hit = pwcache[i].hash && strcmp(pwcache[i].key, key) == 0 && strcmp(pwcache[i].hash, hash) == 0;
+  pthread_mutex_unlock(&pwcache_mu);
+  return hit;
+}
+
+static void pwcache_put(const char *key, const char *hash)
+{
+  char *copy = strdup(hash);
+  if (!copy)
+    return;
+  pthread_mutex_lock(&pwcache_mu);
+  struct pwcache_entry *e = &pwcache[pwcache_next++ % PWCACHE_SLOTS];
+  free(e->hash);
+  memcpy(e->key, key, sizeof(e->key));
+  e->hash = copy;
+  pthread_mutex_unlock(&pwcache_mu);
+}
+
+/* A short fingerprint of a password hash: JWTs minted from a password stop
+ * working when the password changes. */
+static const char *pw_fingerprint(struct pool *p, const char *hash)
+{
+  char d[DIGEST_MAX];
+  if (!hash || digest_buffer(d, DIGEST_SHA256, hash, strlen(hash)) != 0)
+    return NULL;
+  return pool_strndup(p, d + 7, 16);
+}
+
+static void set_anonymous(struct principal *out)
+{
+  memset(out, 0, sizeof(*out));
   out->kind = PRINCIPAL_ANONYMOUS;
-  out->id = 0;
-  out->name = "anonymous";
+  out->name = "(anonymous)";
+}
+
+static void from_account(struct principal *out, const struct ident_account *a, int64_t cred_id,
+                         unsigned scopes)
+{
+  memset(out, 0, sizeof(*out));
+  out->kind = a->kind == IDENT_ROBOT ? PRINCIPAL_ROBOT : PRINCIPAL_USER;
+  out->id = a->id;
+  out->name = a->name;
+  out->is_superuser = a->is_superuser;
+  out->owner_id = a->owner_id;
+  out->cred_id = cred_id;
+  out->scopes = scopes;
+}
+
+static void touch(struct app *app, const struct ident_account *a)
+{
+  int64_t now = time_now();
+  if (now - a->last_accessed >= TOUCH_EVERY)
+    ident_account_touch(app->meta, a->id, now);
+}
+
+/* Finds the credential a secret names; checks kind, expiry, account. */
+static int cred_lookup(struct ident_cred *cred, struct ident_account *acct, struct app *app,
+                       struct pool *p, const char *secret, enum ident_cred_kind kind)
+{
+  char idx[65];
+  int rc = keys_index(app->keys, idx, secret, strlen(secret));
+  if (rc)
+    return rc;
+  rc = ident_cred_by_index(app->meta, p, cred, idx);
+  if (rc)
+    return rc;
+  if (cred->kind != kind || (cred->expires_at && cred->expires_at <= time_now()))
+    return ERR_NOTFOUND;
+  rc = ident_account_get(app->meta, p, acct, cred->account_id);
+  if (rc)
+    return rc;
+  return acct->enabled ? 0 : ERR_DENIED;
+}
+
+static int auth_robot(struct principal *out, const char **reason, struct app *app, struct pool *p,
+                      const char *user, const char *secret)
+{
+  struct ident_cred cred;
+  struct ident_account acct;
+  if (app->robots_disabled) {
+    *reason = "Robot accounts have been disabled. Please contact your administrator.";
+    return AUTH_BAD;
+  }
+  int rc = cred_lookup(&cred, &acct, app, p, secret, CRED_ROBOT);
+  if (rc == ERR_NOTFOUND || (rc == 0 && strcmp(acct.name, user) != 0)) {
+    *reason = pool_printf(p, "Could not find robot with username: %.300s and supplied password.",
+                          user);
+    return AUTH_BAD;
+  }
+  if (rc == ERR_DENIED) {
+    *reason = pool_printf(p, "Robot %.300s is disabled", user);
+    return AUTH_BAD;
+  }
+  if (rc)
+    return rc;
+  from_account(out, &acct, cred.id, SCOPE_ALL);
+  touch(app, &acct);
+  return AUTH_OK;
+}
+
+static int auth_api_token(struct principal *out, const char **reason, struct app *app,
+                          struct pool *p, const char *secret)
+{
+  struct ident_cred cred;
+  struct ident_account acct;
+  int rc = cred_lookup(&cred, &acct, app, p, secret, CRED_API);
+  if (rc == ERR_NOTFOUND || rc == ERR_DENIED) {
+    *reason = "Invalid or expired access token";
+    return AUTH_BAD;
+  }
+  if (rc)
+    return rc;
+  unsigned scopes = 0;
+  const char *bad;
+  if (auth_scopes_parse(&scopes, &bad, p, cred.scopes ? cred.scopes : "") != 0)
+    scopes = 0;
+  from_account(out, &acct, cred.id, scopes);
+  out->kind = PRINCIPAL_TOKEN;
+  return AUTH_OK;
+}
+
+static int auth_password(struct principal *out, const char **reason, struct app *app,
+                         struct pool *p, const char *user, const char *password)
+{
+  struct ident_account acct;
+  *reason = "Invalid Username or Password";
+  int rc = ident_account_by_name(app->meta, p, &acct, user);
+  if (rc == ERR_NOTFOUND)
+    return AUTH_BAD;
+  if (rc)
+    return rc;
+  if (acct.kind != IDENT_USER || !acct.password_hash || !acct.enabled)
+    return AUTH_BAD;
+  size_t ul = strlen(user), pl = strlen(password);
+  char *both = pool_alloc(p, ul + pl + 2);
+  char key[65];
+  if (!both)
+    return ERR_NOMEM;
+  memcpy(both, user, ul + 1);
+  memcpy(both + ul + 1, password, pl + 1);
+  rc = keys_index(app->keys, key, both, ul + 1 + pl);
+  OPENSSL_cleanse(both, ul + pl + 2);
+  if (rc)
+    return rc;
+  if (!pwcache_hit(key, acct.password_hash)) {
+    if (password_verify(acct.password_hash, password) != 0)
+      return AUTH_BAD;
+    pwcache_put(key, acct.password_hash);
+  }
+  from_account(out, &acct, 0, SCOPE_ALL);
+  out->pwv = pw_fingerprint(p, acct.password_hash);
+  return AUTH_OK;
+}
+
+static int auth_basic(struct principal *out, const char **reason, struct app *app, struct pool *p,
+                      const char *b64)
+{
+  size_t n = strlen(b64);
+  if (n == 0 || n > CRED_MAX || n % 4) {
+    *reason = "malformed Basic credentials";
+    return AUTH_BAD;
+  }
+  unsigned char *dec = pool_alloc(p, n);
+  if (!dec)
+    return ERR_NOMEM;
+  int len = EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)n);
+  if (len < 0) {
+    *reason = "malformed Basic credentials";
+    return AUTH_BAD;
+  }
+  for (size_t i = n; i > 0 && b64[i - 1] == '='; i--)
+    len--;
+  char *text = pool_strndup(p, (const char *)dec, (size_t)len);
+  OPENSSL_cleanse(dec, n);
+  char *colon = text ? strchr(text, ':') : NULL;
+  if (!colon || memchr(text, '\0', (size_t)len)) {
+    *reason = "malformed Basic credentials";
+    return AUTH_BAD;
+  }
+  *colon = '\0';
+  const char *user = text, *secret = colon + 1;
+  if (strcmp(user, "$oauthtoken") == 0)
+    return auth_api_token(out, reason, app, p, secret);
+  if (strchr(user, '+'))
+    return auth_robot(out, reason, app, p, user, secret);
+  return auth_password(out, reason, app, p, user, secret);
+}
+
+/* Copies the "access" claim into grants. */
+static int jwt_grants(struct principal *out, struct pool *p, json_t *access)
+{
+  size_t n = json_is_array(access) ? json_array_size(access) : 0;
+  struct grant *g = pool_calloc(p, n ? n : 1, sizeof(*g));
+  if (!g)
+    return ERR_NOMEM;
+  for (size_t i = 0; i < n; i++) {
+    json_t *a = json_array_get(access, i), *acts = json_object_get(a, "actions"), *v;
+    size_t k;
+    g[i].repo = pool_strdup(p, json_string_value(json_object_get(a, "name")));
+    json_array_foreach(acts, k, v) {
+      const char *s = json_string_value(v);
+      if (!s)
+        continue;
+      g[i].actions |= strcmp(s, "pull") == 0 ? ACTION_PULL
+                      : strcmp(s, "push") == 0 ? ACTION_PUSH
+                      : strcmp(s, "*") == 0 ? ACTION_ALL : 0;
+    }
+    if (!g[i].repo)
+      g[i].actions = 0, g[i].repo = "";
+  }
+  out->grants = g;
+  out->ngrants = n;
+  out->via_jwt = 1;
   return 0;
 }
 
-int auth_authorize(struct app *app, const struct principal *p, enum perm perm, const char *repo)
+static int auth_jwt(struct principal *out, const char **reason, struct app *app, struct pool *p,
+                    const char *token)
 {
-  (void)app;
-  (void)p;
-  (void)repo;
-  switch (perm) {
-  case PERM_NONE:
-  case PERM_PULL:
-  case PERM_PUSH:
-  case PERM_DELETE:
-  case PERM_CATALOG:
-    return 0;
+  json_t *claims = NULL;
+  int rc = jwt_verify(&claims, app->keys, token, strlen(token), NULL, time_now(), JWT_LEEWAY);
+  if (rc) {
+    *reason = "invalid or expired registry token";
+    return rc == ERR_DENIED || rc == ERR_INVALID ? AUTH_BAD : rc;
   }
-  return ERR_DENIED;
+  json_t *w = json_object_get(claims, "wharf");
+  int64_t acct_id = json_integer_value(json_object_get(w, "acct"));
+  int64_t cred_id = json_integer_value(json_object_get(w, "cred"));
+  const char *pwv = json_string_value(json_object_get(w, "pwv"));
+  struct ident_account acct;
+  *reason = "registry token was revoked";
+  if (acct_id == 0) {
+    set_anonymous(out);
+  } else {
+    rc = ident_account_get(app->meta, p, &acct, acct_id);
+    if (rc == 0 && !acct.enabled)
+      rc = ERR_DENIED;
+    if (rc == 0 && cred_id) {
+      struct ident_cred cred;
+      rc = ident_cred_get(app->meta, p, &cred, cred_id);
+      if (rc == 0 && cred.expires_at && cred.expires_at <= time_now())
+        rc = ERR_DENIED;
+    }
+    if (rc == 0 && !cred_id) {
+      const char *now_pwv = pw_fingerprint(p, acct.password_hash);
+      if (!pwv || !now_pwv || strcmp(pwv, now_pwv) != 0)
+        rc = ERR_DENIED;
+    }
+    if (rc == ERR_NOTFOUND || rc == ERR_DENIED) {
+      json_decref(claims);
+      return AUTH_BAD;
+    }
+    if (rc) {
+      json_decref(claims);
+      return rc;
+    }
+    from_account(out, &acct, cred_id, SCOPE_ALL);
+    out->pwv = pwv ? pool_strdup(p, pwv) : NULL;
+    if (acct.kind == IDENT_USER && json_integer_value(json_object_get(w, "tok")))
+      out->kind = PRINCIPAL_TOKEN;
+    if (out->kind == PRINCIPAL_TOKEN)
+      out->scopes = (unsigned)json_integer_value(json_object_get(w, "scopes"));
+  }
+  rc = jwt_grants(out, p, json_object_get(claims, "access"));
+  json_decref(claims);
+  return rc ? rc : AUTH_OK;
 }
 
-const char *perm_name(enum perm perm)
+int auth_authenticate(struct principal *out, const char **reason, struct app *app, struct pool *p,
+                      const char *authorization, int registry)
 {
-  switch (perm) {
-  case PERM_NONE: return "none";
-  case PERM_PULL: return "pull";
-  case PERM_PUSH: return "push";
-  case PERM_DELETE: return "delete";
-  case PERM_CATALOG: return "catalog";
+  struct principal pr;
+  *reason = NULL;
+  set_anonymous(&pr);
+  if (!authorization || !*authorization) {
+    *out = pr;
+    return AUTH_OK;
   }
-  return "?";
+  int rc;
+  if (strncasecmp(authorization, "Basic ", 6) == 0) {
+    rc = auth_basic(&pr, reason, app, p, authorization + 6);
+  } else if (strncasecmp(authorization, "Bearer ", 7) == 0) {
+    const char *tok = authorization + 7;
+    if (strlen(tok) > 8192) {
+      *reason = "token too long";
+      rc = AUTH_BAD;
+    } else if (registry) {
+      rc = auth_jwt(&pr, reason, app, p, tok);
+    } else {
+      rc = auth_api_token(&pr, reason, app, p, tok);
+    }
+  } else {
+    *reason = "unsupported authorization scheme; use Basic or Bearer";
+    rc = AUTH_BAD;
+  }
+  if (rc == AUTH_OK)
+    *out = pr;
+  return rc;
 }

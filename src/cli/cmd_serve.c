@@ -6,6 +6,7 @@
 
 #include "blob/blob.h"
 #include "cli/cli.h"
+#include "auth/keys.h"
 #include "config/config.h"
 #include "registry/janitor.h"
 #include "server/app.h"
@@ -16,6 +17,16 @@
 
 static int open_stores(struct app *app, const struct config *cfg)
 {
+  char keypath[4096], err[512];
+  if (cli_key_path(keypath, sizeof(keypath), cfg->key_file, cfg->db) != 0) {
+    cli_error("no server key file for '%s': set --key-file / WHARF_KEY_FILE (the same file on every instance)",
+              cfg->db);
+    return ERR_INVALID;
+  }
+  if (keys_load_or_create(&app->keys, keypath, err, sizeof(err)) != 0) {
+    cli_error("%s", err);
+    return ERR_IO;
+  }
   int rc = meta_open(&app->meta, cfg->db);
   if (rc) {
     cli_error("cannot open metadata store '%s' (%s); check --db / WHARF_DB, e.g. sqlite://./data/wharf.db",
@@ -77,6 +88,7 @@ int cmd_serve(int argc, char **argv)
   app.json_max = (size_t)cfg.json_max_bytes;
   app.page_max = (size_t)cfg.page_max;
   app.upload_ttl = cfg.upload_ttl;
+  app.robots_disabled = cfg.robots_disabled;
   if (open_stores(&app, &cfg))
     goto out;
 
@@ -113,6 +125,7 @@ int cmd_serve(int argc, char **argv)
 out:
   blob_store_close(app.blobs);
   meta_close(app.meta);
+  keys_free(app.keys);
   config_free(&cfg);
   return status;
 }

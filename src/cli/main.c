@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
   { "serve", cmd_serve, "run the registry server" },
+  { "admin", cmd_admin, "operator commands (bootstrap)" },
   { "routes", cmd_routes, "print the HTTP route table (Markdown, as in docs/api.md)" },
 };
 

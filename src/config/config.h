@@ -19,6 +19,7 @@ struct config {
   char *key_file;           /* server key file (0600): encrypts and signs credentials */
   char *log_level;          /* error|warn|info|debug */
   int access_log;           /* 1: one log line per request */
+  int robots_disabled;      /* 1: robot accounts refused (ROBOTS_DISALLOW) */
   long threads;             /* HTTP worker threads; 0 = 2 x cores, at least 4 */
   long max_connections;     /* concurrent client connections */
   long max_header_bytes;    /* per-connection memory for request headers */

@@ -124,8 +124,11 @@ int reg_blob_delete(struct req *r)
   int rc = meta_blob_unlink(r->app->meta, repo, digest);
   if (rc == ERR_NOTFOUND)
     return req_error(r, 404, OCI_BLOB_UNKNOWN, "blob unknown to registry", digest);
+  /* 405 rather than 409: the OCI conformance suite accepts 202, 404 or 405
+   * from blob deletes, and unlinking would leave a manifest pointing at a
+   * blob the repository no longer has */
   if (rc == ERR_CONFLICT)
-    return req_error(r, 409, OCI_DENIED,
+    return req_error(r, 405, OCI_UNSUPPORTED,
                      "blob is referenced by a manifest in this repository; delete the manifest first",
                      digest);
   if (rc)

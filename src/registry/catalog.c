@@ -4,8 +4,10 @@
 #include "util/err.h"
 #include "util/pool.h"
 
-/* GET /v2/_catalog[?n=&last=]: every repository name, sorted, paginated like
- * the tags list. The route requires PERM_CATALOG. */
+/* GET /v2/_catalog[?n=&last=]: the repositories the caller may pull, sorted,
+ * paginated like the tags list (a page may hold fewer than n names when some
+ * are hidden; the Link header still leads on). The route requires
+ * PERM_CATALOG (any authenticated principal). */
 
 int reg_catalog(struct req *r)
 {
@@ -26,6 +28,10 @@ int reg_catalog(struct req *r)
   if (!root)
     return reg_internal(r, ERR_NOMEM, "repository list");
   for (size_t i = 0; i < count; i++) {
+    unsigned acts = 0;
+    if (!r->principal.is_superuser &&
+        (auth_repo_actions(&acts, r->app, &r->principal, names[i]) != 0 || !(acts & ACTION_PULL)))
+      continue;
     if (json_array_append_new(arr, json_string(names[i])) != 0) {
       json_decref(root);
       return reg_internal(r, ERR_NOMEM, "repository list");

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/ident.h"
 #include "store/meta.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -73,8 +74,18 @@ static int repo_resolve(struct req *r, int64_t *out_id, int create)
               "repository names match [a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)* and are at most 255 characters");
     return -1;
   }
-  int rc = create ? meta_repo_ensure(r->app->meta, out_id, name)
-                  : meta_repo_lookup(r->app->meta, out_id, name);
+  int rc = meta_repo_lookup(r->app->meta, out_id, name);
+  if (rc == ERR_NOTFOUND && create) {
+    rc = meta_repo_ensure(r->app->meta, out_id, name);
+    /* Quay: whoever creates a repository by pushing gets admin on it */
+    if (rc == 0 && !r->principal.is_superuser &&
+        (r->principal.kind == PRINCIPAL_ROBOT || r->principal.kind == PRINCIPAL_USER ||
+         r->principal.kind == PRINCIPAL_TOKEN)) {
+      int prc = ident_perm_set(r->app->meta, *out_id, r->principal.id, ROLE_ADMIN);
+      if (prc)
+        LOG(LOG_WARN, "creator permission on %s not recorded: %s", name, err_str(prc));
+    }
+  }
   if (rc == ERR_NOTFOUND) {
     req_error(r, 404, OCI_NAME_UNKNOWN, "repository name not known to registry", name);
     return -1;

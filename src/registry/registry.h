@@ -26,7 +26,9 @@
 #define OCI_TOOMANYREQUESTS "TOOMANYREQUESTS"
 
 /* base.c */
-int reg_base(struct req *r);                 /* GET /v2/ (end-1) */
+int reg_base(struct req *r);                 /* GET /v2/ (end-1): 401 + challenge when anonymous */
+/* token.c */
+int reg_token(struct req *r);                /* GET /v2/auth: registry JWTs */
 /* blob.c */
 int reg_blob_get(struct req *r);             /* GET /v2/<name>/blobs/<digest> (end-2) */
 int reg_blob_head(struct req *r);            /* HEAD (end-2) */

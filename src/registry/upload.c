@@ -126,7 +126,7 @@ static int try_mount(struct req *r, int64_t repo, const char *digest, const char
   int64_t from_id, size;
   if (!from || !reg_name_valid(from) || digest_parse(NULL, digest, strlen(digest)) != 0)
     return 0;
-  if (auth_authorize(r->app, &r->principal, PERM_PULL, from) != 0)
+  if (auth_authorize(r->app, &r->principal, PERM_PULL, from, 0) != 0)
     return 0;
   if (meta_repo_lookup(r->app->meta, &from_id, from) != 0)
     return 0;

@@ -10,6 +10,8 @@ struct app {
   struct meta *meta;
   struct blob_store *blobs;
   const struct config *cfg;
+  struct keys *keys;       /* server key: token index, encryption, JWT signing */
+  int robots_disabled;     /* Quay's ROBOTS_DISALLOW */
   size_t manifest_max;     /* bytes */
   size_t json_max;         /* bytes of a JSON request body */
   size_t page_max;         /* largest n for tags list and catalog */

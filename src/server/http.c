@@ -52,9 +52,9 @@ static enum api_kind api_of_path(const char *path)
 
 /* A route row used only to pick the error format before routing. */
 static const struct route fallback_routes[] = {
-  [API_OCI] = { "", "", PERM_NONE, BODY_NONE, 0, NULL, NULL, "none", API_OCI },
-  [API_QUAY] = { "", "", PERM_NONE, BODY_NONE, 0, NULL, NULL, "none", API_QUAY },
-  [API_PLAIN] = { "", "", PERM_NONE, BODY_NONE, 0, NULL, NULL, "none", API_PLAIN },
+  [API_OCI] = { "", "", PERM_NONE, BODY_NONE, 0, NULL, NULL, "none", API_OCI, 0 },
+  [API_QUAY] = { "", "", PERM_NONE, BODY_NONE, 0, NULL, NULL, "none", API_QUAY, 0 },
+  [API_PLAIN] = { "", "", PERM_NONE, BODY_NONE, 0, NULL, NULL, "none", API_PLAIN, 0 },
 };
 
 /* MHD would percent-decode the path before we see it, turning %2F into a
@@ -139,6 +139,71 @@ static struct req_priv *req_new(struct http_server *s, struct MHD_Connection *co
   return rp;
 }
 
+/* The challenge a registry client follows to /v2/auth (Docker token auth). */
+static void set_challenge(struct req *r, const char *scope)
+{
+  const char *host = req_host(r);
+  req_set_headerf(r, "WWW-Authenticate", "Bearer realm=\"http://%s/v2/auth\",service=\"%s\"%s%s%s",
+                  host, host, scope ? ",scope=\"" : "", scope ? scope : "", scope ? "\"" : "");
+}
+
+static void deny(struct req *r, int anonymous, const char *reason)
+{
+  const char *name = req_param(r, "name");
+  if (r->route->api == API_QUAY) {
+    if (anonymous)
+      req_error(r, 401, "invalid_token", reason ? reason : "Requires authentication", NULL);
+    else
+      req_error(r, 403, "insufficient_scope", "Unauthorized", NULL);
+    return;
+  }
+  if (anonymous) {
+    const char *acts = r->route->perm == PERM_PULL ? "pull" : "pull,push";
+    set_challenge(r, name ? pool_printf(r->pool, "repository:%s:%s", name, acts) : NULL);
+    req_error(r, 401, OCI_UNAUTHORIZED,
+              reason ? reason : "access to the requested resource is not authorized", NULL);
+  } else {
+    req_error(r, 403, OCI_DENIED, "requested access to the resource is denied", NULL);
+  }
+}
+
+/* Authenticates and checks the route's permission; responds and returns 0
+ * when the request may not go on. */
+static int authorize(struct req *r)
+{
+  struct app *app = r->app;
+  const char *reason = NULL;
+  int rc = auth_authenticate(&r->principal, &reason, app, r->pool,
+                             req_header(r, MHD_HTTP_HEADER_AUTHORIZATION),
+                             r->route->api == API_OCI);
+  if (rc == AUTH_BAD) {
+    r->error_code = "AUTH_FAILED";
+    deny(r, 1, reason);
+    return 0;
+  }
+  if (rc) {
+    req_error(r, 503, "UNAVAILABLE", "authentication backend unavailable, retry later", NULL);
+    return 0;
+  }
+  const char *target = req_param(r, "name");
+  if (!target)
+    target = req_param(r, "repository");
+  if (!target)
+    target = req_param(r, "orgname");
+  rc = auth_authorize(app, &r->principal, r->route->perm, target, r->route->scope);
+  if (rc == 0)
+    return 1;
+  if (rc == ERR_DENIED || rc == ERR_NOTFOUND) {
+    if (rc == ERR_NOTFOUND && r->principal.is_superuser)
+      req_error(r, 404, "not_found", "Not Found", target);
+    else
+      deny(r, r->principal.kind == PRINCIPAL_ANONYMOUS, NULL);
+    return 0;
+  }
+  req_error(r, 503, "UNAVAILABLE", "authorization backend unavailable, retry later", NULL);
+  return 0;
+}
+
 /* Routing, limits and authorization: everything decided from the headers. */
 static void dispatch_headers(struct req_priv *rp, const char *url)
 {
@@ -175,17 +240,8 @@ static void dispatch_headers(struct req_priv *rp, const char *url)
     req_error(r, 400, OCI_NAME_INVALID, "invalid repository name", name);
     return;
   }
-  if (auth_authenticate(&r->principal, app, req_header(r, MHD_HTTP_HEADER_AUTHORIZATION)) != 0) {
-    req_error(r, 401, OCI_UNAUTHORIZED, "authentication required", NULL);
+  if (!authorize(r))
     return;
-  }
-  if (auth_authorize(app, &r->principal, r->route->perm, name) != 0) {
-    if (r->principal.kind == PRINCIPAL_ANONYMOUS)
-      req_error(r, 401, OCI_UNAUTHORIZED, "authentication required", NULL);
-    else
-      req_error(r, 403, OCI_DENIED, "requested access to the resource is denied", NULL);
-    return;
-  }
   const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (cl) {
     char *end;
@@ -250,6 +306,9 @@ static enum MHD_Result queue(struct req_priv *rp)
     if (!r->resp)
       return MHD_NO;
   }
+  if (r->status == 401 && r->route && r->route->api == API_OCI &&
+      !req_has_header_set(r, "WWW-Authenticate"))
+    set_challenge(r, NULL);
   struct MHD_Response *resp = r->resp;
   req_finish_headers(r);
   MHD_add_response_header(resp, "X-Request-Id", r->id);

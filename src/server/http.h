@@ -31,5 +31,7 @@ void http_stop(struct http_server *s, unsigned grace_seconds);
 /* Adds the headers set with req_set_header to the response (server-private). */
 struct req;
 void req_finish_headers(struct req *r);
+/* Whether a response header of that name was set with req_set_header. */
+int req_has_header_set(const struct req *r, const char *name);
 
 #endif

@@ -1,5 +1,6 @@
 #include "server/req.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,44 @@ const char *req_query(const struct req *r, const char *name)
   return router_decode_query(r->pool, raw);
 }
 
+struct qeach_ctx {
+  const struct req *r;
+  const char *name;
+  int (*fn)(void *ctx, const char *value);
+  void *ctx;
+};
+
+static enum MHD_Result qeach_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+  struct qeach_ctx *e = cls;
+  (void)kind;
+  if (!key || strcmp(key, e->name) != 0)
+    return MHD_YES;
+  const char *v = value ? router_decode_query(e->r->pool, value) : "";
+  if (v && e->fn(e->ctx, v) != 0)
+    return MHD_NO;
+  return MHD_YES;
+}
+
+void req_query_each(const struct req *r, const char *name,
+                    int (*fn)(void *ctx, const char *value), void *ctx)
+{
+  struct qeach_ctx e = { r, name, fn, ctx };
+  MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, qeach_cb, &e);
+}
+
+const char *req_host(const struct req *r)
+{
+  const char *h = req_header(r, MHD_HTTP_HEADER_HOST);
+  if (!h || !*h || strlen(h) > 255)
+    return "localhost";
+  for (const char *c = h; *c; c++)
+    if (!(isalnum((unsigned char)*c) || strchr(".-:[]_", *c)))
+      return "localhost";
+  return h;
+}
+
 int req_set_header(struct req *r, const char *name, const char *value)
 {
   struct req_hdr *h = pool_alloc(r->pool, sizeof(*h));
@@ -127,6 +166,14 @@ static int set_response(struct req *r, unsigned status, struct MHD_Response *res
   r->resp = resp;
   r->status = status;
   r->bytes_out = r->is_head ? 0 : bytes;
+  return 0;
+}
+
+int req_has_header_set(const struct req *r, const char *name)
+{
+  for (const struct req_hdr *h = r->hdrs; h; h = h->next)
+    if (strcasecmp(h->name, name) == 0)
+      return 1;
   return 0;
 }
 

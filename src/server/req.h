@@ -34,6 +34,7 @@ struct route {
   int (*handler)(struct req *r);     /* with the whole body; must respond */
   const char *op_id;                 /* operation id (OCI end-N name / Quay nickname) */
   enum api_kind api;                 /* error body format */
+  unsigned scope;                    /* API token scope required (SCOPE_*), 0: none */
 };
 
 #define REQ_MAX_PARAMS 4
@@ -77,6 +78,11 @@ void req_header_each(const struct req *r, const char *name,
                      int (*fn)(void *ctx, const char *value), void *ctx);
 /* Percent-decoded query parameter; NULL if absent, "" if present without value. */
 const char *req_query(const struct req *r, const char *name);
+/* Calls fn with every decoded value of a repeated query parameter. */
+void req_query_each(const struct req *r, const char *name,
+                    int (*fn)(void *ctx, const char *value), void *ctx);
+/* The Host the client addressed (validated), or "localhost". */
+const char *req_host(const struct req *r);
 
 /* Adds a response header, before or after the respond call (copied). */
 int req_set_header(struct req *r, const char *name, const char *value);

@@ -74,7 +74,8 @@ static int match_from(struct pool *pool, const char *pat, const char *path, cons
       return -1;
     size_t nlen = (size_t)(close - pat - 1);
     const char *rest = close + 1;
-    int multi = nlen == 4 && memcmp(pat + 1, "name", 4) == 0;
+    int multi = (nlen == 4 && memcmp(pat + 1, "name", 4) == 0) ||
+                (nlen == 10 && memcmp(pat + 1, "repository", 10) == 0);
     /* candidate ends of this parameter's value */
     size_t seg = strcspn(path, "/");
     size_t maxlen = multi ? strlen(path) : seg;

@@ -11,6 +11,8 @@
  * them first. */
 #include "store/sqlite_int.h"
 
+#include "store/ident.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -26,7 +28,7 @@
 #include "util/pool.h"
 #include "util/timeutil.h"
 
-static const char *const stmt_sql[SQ__COUNT] = {
+static const char *const stmt_sql[SQ_IDENT_FIRST] = {
   [SQ_SCHEMA_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
   [SQ_REPO_ID] = "SELECT id FROM repo WHERE name = ?1",
   [SQ_REPO_INSERT] = "INSERT INTO repo(name, created_at) VALUES (?1, ?2) "
@@ -219,26 +221,38 @@ static int bindv(sqlite3_stmt *st, const char *fmt, va_list ap)
   return rc;
 }
 
+/* SQL of statement id: this file's table, or sqlite_ident.c's for identity.
+ * NULL only for an enum entry added without its SQL (query_v checks). */
+static const char *stmt_text(enum sq_stmt id)
+{
+  return id < SQ_IDENT_FIRST ? stmt_sql[id] : sq_ident_sql[id - SQ_IDENT_FIRST];
+}
+
 static int query_v(struct sq_conn *c, sqlite3_stmt **out, enum sq_stmt id, const char *fmt,
                    va_list ap)
 {
   sqlite3_stmt *st = c->st[id];
   if (!st) {
-    int rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    const char *sql = stmt_text(id);
+    if (!sql) {
+      LOG(LOG_ERROR, "sqlite: no SQL for statement %d", (int)id);
+      return ERR_INTERNAL;
+    }
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK)
-      return meta_sqlite_err(c->db, rc, stmt_sql[id]);
+      return meta_sqlite_err(c->db, rc, sql);
     c->st[id] = st;
   }
   /* A format that does not match the statement is a bug, caught here
    * rather than as a value bound to the wrong column. */
   if (strlen(fmt) != (size_t)sqlite3_bind_parameter_count(st)) {
-    LOG(LOG_ERROR, "sqlite: %zu parameters given for: %s", strlen(fmt), stmt_sql[id]);
+    LOG(LOG_ERROR, "sqlite: %zu parameters given for: %s", strlen(fmt), stmt_text(id));
     return ERR_INTERNAL;
   }
   int rc = bindv(st, fmt, ap);
   if (rc != SQLITE_OK) {
     sq_done(st);
-    return meta_sqlite_err(c->db, rc, stmt_sql[id]);
+    return meta_sqlite_err(c->db, rc, stmt_text(id));
   }
   *out = st;
   return 0;
@@ -286,7 +300,7 @@ int sq_exec(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fm
     if (out_changes)
       *out_changes = sqlite3_changes(c->db);
   } else {
-    err = meta_sqlite_err(c->db, rc, stmt_sql[id]);
+    err = meta_sqlite_err(c->db, rc, stmt_text(id));
   }
   sq_done(st);
   return err;
@@ -312,12 +326,12 @@ int sq_int64(struct sq_conn *c, int64_t *out, enum sq_stmt id, const char *fmt, 
       if (out)
         *out = v;
     } else {
-      err = meta_sqlite_err(c->db, rc, stmt_sql[id]);
+      err = meta_sqlite_err(c->db, rc, stmt_text(id));
     }
   } else if (rc == SQLITE_DONE) {
     err = ERR_NOTFOUND;
   } else {
-    err = meta_sqlite_err(c->db, rc, stmt_sql[id]);
+    err = meta_sqlite_err(c->db, rc, stmt_text(id));
   }
   sq_done(st);
   return err;
@@ -768,4 +782,5 @@ const struct meta_ops meta_sqlite_ops = {
   .tag_resolve = sq_tag_resolve,
   .tag_list = sq_tag_list,
   .tag_delete = sq_tag_delete,
+  .ident = &meta_sqlite_ident_ops,
 };

@@ -3,8 +3,8 @@
 
 /* Internals of the SQLite metadata backend, shared by store/sqlite.c
  * (connections, statements, repositories, blobs, uploads),
- * store/sqlite_manifest.c (manifests, tags) and store/sqlite_schema.c
- * (migrations). Nothing outside those files includes this: everyone else
+ * store/sqlite_manifest.c (manifests, tags), store/sqlite_ident.c
+ * (identity: store/ident.h) and store/sqlite_schema.c (migrations). Nothing outside those files includes this: everyone else
  * goes through store/meta.h. Functions return 0 or an ERR_* code unless
  * they say they return a SQLite code. */
 
@@ -49,8 +49,48 @@ enum sq_stmt {
   SQ_TAG_LIST_AFTER,
   SQ_TAG_DELETE,
   SQ_TAG_DELETE_MANIFEST,
+  /* Identity statements (store/ident.h), their SQL in sqlite_ident.c's
+   * sq_ident_sql. Add statements of sqlite.c's table above this line. */
+  SQ_IDENT_FIRST,
+  SQ_ACCOUNT_INSERT = SQ_IDENT_FIRST,
+  SQ_ACCOUNT_GET,
+  SQ_ACCOUNT_BY_NAME,
+  SQ_ACCOUNT_KIND,
+  SQ_ROBOT_UPDATE,
+  SQ_USER_SET_PASSWORD,
+  SQ_ACCOUNT_TOUCH,
+  SQ_ACCOUNT_DELETE,
+  SQ_USER_COUNT,
+  SQ_ROBOT_LIST,
+  SQ_ACCOUNT_SEARCH,
+  SQ_ACCOUNT_SEARCH_OPEN,
+  SQ_CRED_INSERT,
+  SQ_CRED_BY_INDEX,
+  SQ_CRED_GET,
+  SQ_CRED_LATEST,
+  SQ_CRED_DELETE_KIND,
+  SQ_CRED_DELETE,
+  SQ_IREPO_GET,
+  SQ_IREPO_SET_PUBLIC,
+  SQ_IREPO_SET_DESCRIPTION,
+  SQ_IREPO_LIST_RANGE,
+  SQ_IREPO_DELETE,
+  SQ_PERM_UPSERT,
+  SQ_PERM_DELETE,
+  SQ_PERM_GET,
+  SQ_PERM_LIST_REPO,
+  SQ_PERM_LIST_ACCOUNT,
+  SQ_TEAM_UPSERT,
+  SQ_TEAM_MEMBER_INSERT,
+  SQ_TEAM_MEMBER_DELETE,
+  SQ_EFFECTIVE_ROLE,
+  SQ_ORG_ROLE,
   SQ__COUNT
 };
+
+/* SQL of statements SQ_IDENT_FIRST .. SQ__COUNT-1, indexed from SQ_IDENT_FIRST;
+ * defined in sqlite_ident.c. */
+extern const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST];
 
 struct pool;
 /* One thread's connection to the database of one meta instance. */

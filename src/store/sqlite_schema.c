@@ -72,6 +72,68 @@ static const struct migration migrations[] = {
     "  updated_at BIGINT NOT NULL,"
     "  PRIMARY KEY (repo_id, name));"
     "CREATE INDEX tag_manifest ON tag(manifest_id);" },
+  /* Identity: accounts, credentials, teams, repository permissions. Every
+   * row hanging off an account, team or repository goes with it (ON DELETE
+   * CASCADE; every referencing column is indexed so the cascade is cheap).
+   * Account names never contain '/', so a repository's namespace account is
+   * the one whose name || '/' prefixes the repository name. */
+  { 2,
+    /* kind: 1 user, 2 org, 3 robot (owned by owner_id, a user or org). */
+    "CREATE TABLE account ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind SMALLINT NOT NULL CHECK (kind IN (1, 2, 3)),"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  email TEXT,"
+    "  password_hash TEXT,"
+    "  is_superuser SMALLINT NOT NULL DEFAULT 0,"
+    "  enabled SMALLINT NOT NULL DEFAULT 1,"
+    "  owner_id BIGINT REFERENCES account(id) ON DELETE CASCADE,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  metadata_json TEXT NOT NULL DEFAULT '{}',"
+    "  created_at BIGINT NOT NULL,"
+    "  last_accessed BIGINT NOT NULL DEFAULT 0,"
+    "  CHECK ((kind = 3) = (owner_id IS NOT NULL)));"
+    "CREATE INDEX account_owner ON account(owner_id, name);"
+    /* kind: 1 robot token, 2 API token; idx: HMAC of the secret. */
+    "CREATE TABLE credential ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account_id BIGINT NOT NULL REFERENCES account(id) ON DELETE CASCADE,"
+    "  kind SMALLINT NOT NULL,"
+    "  idx TEXT NOT NULL UNIQUE,"
+    "  secret_enc TEXT,"
+    "  scopes TEXT,"
+    "  name TEXT,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX credential_account ON credential(account_id, kind, created_at);"
+    /* role: 1 member, 2 creator, 3 admin. */
+    "CREATE TABLE team ("
+    "  id INTEGER PRIMARY KEY,"
+    "  org_id BIGINT NOT NULL REFERENCES account(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  role SMALLINT NOT NULL CHECK (role BETWEEN 1 AND 3),"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  UNIQUE (org_id, name));"
+    "CREATE TABLE team_member ("
+    "  team_id BIGINT NOT NULL REFERENCES team(id) ON DELETE CASCADE,"
+    "  account_id BIGINT NOT NULL REFERENCES account(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (team_id, account_id));"
+    "CREATE INDEX team_member_account ON team_member(account_id);"
+    /* A permission of exactly one user/robot or one team; role 1 read,
+     * 2 write, 3 admin. */
+    "CREATE TABLE repo_perm ("
+    "  id INTEGER PRIMARY KEY,"
+    "  repo_id BIGINT NOT NULL REFERENCES repo(id) ON DELETE CASCADE,"
+    "  account_id BIGINT REFERENCES account(id) ON DELETE CASCADE,"
+    "  team_id BIGINT REFERENCES team(id) ON DELETE CASCADE,"
+    "  role SMALLINT NOT NULL CHECK (role BETWEEN 1 AND 3),"
+    "  CHECK ((account_id IS NULL) <> (team_id IS NULL)));"
+    "CREATE UNIQUE INDEX repo_perm_repo_account ON repo_perm(repo_id, account_id);"
+    "CREATE UNIQUE INDEX repo_perm_repo_team ON repo_perm(repo_id, team_id);"
+    "CREATE INDEX repo_perm_account ON repo_perm(account_id);"
+    "CREATE INDEX repo_perm_team ON repo_perm(team_id);"
+    "ALTER TABLE repo ADD COLUMN is_public SMALLINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE repo ADD COLUMN description TEXT NOT NULL DEFAULT '';" },
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -1,5 +1,7 @@
 """Black-box test fixtures: start the real wharf binary on a free port with a
 fresh data directory and talk HTTP to it."""
+import base64
+import json
 import os
 import socket
 import subprocess
@@ -33,9 +35,41 @@ class Wharf:
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.session = requests.Session()
+        self.admin_user = self.admin_password = self.admin_token = None
+
+    def bootstrap(self, username="admin"):
+        """`wharf admin bootstrap` on this instance's database: a superuser whose
+        Basic credentials the session then sends on every request."""
+        out = subprocess.run([WHARF_BIN, "admin", "bootstrap", "--db", self.db,
+                              "--username", username, "--json"],
+                             capture_output=True, text=True, env=self.env, timeout=60)
+        assert out.returncode == 0, out.stderr
+        creds = json.loads(out.stdout)
+        # kept beside the database so a restart on the same datadir logs in again
+        with open(os.path.join(self.datadir, "admin.json"), "w") as f:
+            json.dump(creds, f)
+        self.use_admin(creds)
+        return creds
+
+    def use_admin(self, creds):
+        self.admin_user, self.admin_password = creds["username"], creds["password"]
+        self.admin_token = creds["token"]
+        self.session.auth = (self.admin_user, self.admin_password)
+
+    def basic(self, user=None, password=None):
+        """An Authorization header value (admin's by default), for raw sockets."""
+        user = user or self.admin_user
+        password = password or self.admin_password
+        return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
     def start(self):
         os.makedirs(self.datadir, exist_ok=True)
+        saved = os.path.join(self.datadir, "admin.json")
+        if self.admin_user is None and os.path.exists(saved):
+            with open(saved) as f:
+                self.use_admin(json.load(f))
+        elif self.admin_user is None:
+            self.bootstrap()
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [WHARF_BIN, "serve", "--listen", self.host, "--db", self.db,

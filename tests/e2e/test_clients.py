@@ -9,6 +9,7 @@ sandbox cannot mount, they run directly and that cache is the one thing written 
 runroot must be short, so it is a /tmp/wharf-rr-* directory removed at teardown.
 """
 import hashlib
+import base64
 import json
 import os
 import shutil
@@ -39,7 +40,10 @@ class Clients:
         for d in ("home", "tmp", "net", "podman/root", "podman/tmp",
                   "ov/up", "ov/work", "xdg/config", "xdg/data", "xdg/run"):
             os.makedirs(os.path.join(self.root, d), exist_ok=True)
-        self.authfile = self._write("auth.json", json.dumps({"auths": {}}))
+        # logged in as the superuser wharf was bootstrapped with, as
+        # `podman login` / `skopeo login` would leave it
+        cred = base64.b64encode(f"{wharf.admin_user}:{wharf.admin_password}".encode()).decode()
+        self.authfile = self._write("auth.json", json.dumps({"auths": {self.host: {"auth": cred}}}))
         self.policy = self._write("policy.json", json.dumps(
             {"default": [{"type": "insecureAcceptAnything"}]}))
         regconf = self._write("registries.conf",

@@ -1,0 +1,38 @@
+#ifndef WHARF_AUTH_JWT_H
+#define WHARF_AUTH_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* Registry bearer tokens: compact JWS signed RS256 with the server key,
+ * header {"alg":"RS256","typ":"JWT","kid":<keys_kid()>}. Which claims a
+ * token must carry (iss, sub, access, lifetime) is the caller's policy;
+ * this module checks the signature and the time and audience claims. */
+
+struct keys;
+
+/* Longest token jwt_sign() makes and jwt_verify() looks at, in bytes. */
+#define JWT_MAX_LEN 8192
+
+/* Signs claims (borrowed, not modified) into *out, a malloc'd NUL-terminated
+ * compact JWS the caller frees. ERR_TOOBIG when the token would exceed
+ * JWT_MAX_LEN, ERR_INVALID when claims is not an object. */
+int jwt_sign(char **out, const struct keys *k, json_t *claims);
+/* Verifies token[0..len) against k at time now (seconds since the epoch),
+ * allowing leeway seconds of clock skew: requires alg RS256 and kid equal to
+ * keys_kid(k), a valid signature, an integer exp with now - leeway < exp, nbf
+ * (if present) <= now + leeway, iat (if present) <= now + leeway, and, when
+ * aud is non-NULL, an aud claim equal to it (or an array containing it).
+ * On success *out_claims is a new reference the caller json_decref()s.
+ * ERR_INVALID for garbage (not three base64url parts of JSON objects, NUL
+ * bytes, over JWT_MAX_LEN); ERR_DENIED for a well-formed token that fails
+ * any check. */
+int jwt_verify(json_t **out_claims, const struct keys *k, const char *token, size_t len,
+               const char *aud, int64_t now, int64_t leeway);
+/* The public signing key as a JWK {"kty":"RSA","alg":"RS256","use":"sig",
+ * "kid","n","e"} for key discovery endpoints; *out is a new reference. */
+int jwt_public_jwk(json_t **out, const struct keys *k);
+
+#endif

@@ -1,0 +1,107 @@
+/* GET /v2/auth: Docker registry token auth. The dispatcher has already
+ * authenticated the Basic credentials (or none: anonymous); here each
+ * requested scope is downscoped to what the principal may do, and a signed
+ * JWT carrying exactly that is returned. */
+#include <string.h>
+#include <stdlib.h>
+
+#include "registry/registry.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/pool.h"
+
+#define MAX_SCOPES 16
+
+struct scope_ctx {
+  struct req *r;
+  struct grant grants[MAX_SCOPES];
+  size_t n;
+  const char *bad;        /* first malformed scope */
+  int bad_name;
+};
+
+/* "repository:<name>:<actions>", several per parameter separated by spaces. */
+static int add_scope(struct scope_ctx *c, const char *s, size_t len)
+{
+  struct req *r = c->r;
+  char *text = pool_strndup(r->pool, s, len);
+  if (!text)
+    return -1;
+  char *colon1 = strchr(text, ':'), *colon2 = strrchr(text, ':');
+  if (!colon1 || colon1 == colon2 || strncmp(text, "repository:", 11) != 0) {
+    /* other resource types (registry:catalog:*) are ignored, not refused */
+    if (strncmp(text, "repository", 10) == 0 && !c->bad)
+      c->bad = text;
+    return 0;
+  }
+  *colon2 = '\0';
+  const char *name = colon1 + 1, *actions = colon2 + 1;
+  /* a registry host prefix ("host:5000/ns/repo") is kept out of the name */
+  if (!reg_name_valid(name)) {
+    if (!c->bad)
+      c->bad = text, c->bad_name = 1;
+    return 0;
+  }
+  unsigned want = 0;
+  for (const char *a = actions; *a;) {
+    size_t n = strcspn(a, ",");
+    if (n == 4 && strncmp(a, "pull", 4) == 0)
+      want |= ACTION_PULL;
+    else if (n == 4 && strncmp(a, "push", 4) == 0)
+      want |= ACTION_PUSH;
+    else if (n == 1 && *a == '*')
+      want |= ACTION_ALL;
+    else if (!c->bad)
+      c->bad = text;
+    a += n;
+    if (*a == ',')
+      a++;
+  }
+  if (c->n >= MAX_SCOPES)
+    return 0;
+  unsigned have = 0;
+  if (auth_repo_actions(&have, r->app, &r->principal, name) != 0)
+    have = 0;
+  c->grants[c->n].repo = name;
+  c->grants[c->n].actions = want & have;
+  c->n++;
+  return 0;
+}
+
+static int each_scope(void *ctx, const char *value)
+{
+  struct scope_ctx *c = ctx;
+  while (*value) {
+    size_t n = strcspn(value, " ");
+    if (n && add_scope(c, value, n) != 0)
+      return -1;
+    value += n;
+    value += strspn(value, " ");
+  }
+  return 0;
+}
+
+int reg_token(struct req *r)
+{
+  struct scope_ctx c;
+  memset(&c, 0, sizeof(c));
+  c.r = r;
+  req_query_each(r, "scope", each_scope, &c);
+  if (c.bad)
+    return req_error(r, 400, c.bad_name ? OCI_NAME_INVALID : "INVALID_REQUEST",
+                     pool_printf(r->pool, "Unable to decode repository and actions: %.300s", c.bad),
+                     NULL);
+  if (r->principal.kind == PRINCIPAL_ANONYMOUS && c.n == 0) {
+    req_set_headerf(r, "WWW-Authenticate", "Basic realm=\"%s\"", req_host(r));
+    return req_error(r, 401, OCI_UNAUTHORIZED, "authentication required", NULL);
+  }
+  const char *service = req_query(r, "service");
+  char *jwt = NULL;
+  int rc = auth_registry_token(&jwt, r->app, &r->principal, service ? service : req_host(r),
+                               c.grants, c.n);
+  if (rc)
+    return reg_internal(r, rc, "token signing");
+  json_t *body = json_pack("{s:s}", "token", jwt);
+  free(jwt);
+  return req_respond_json(r, 200, body);
+}

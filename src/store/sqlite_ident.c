@@ -1,0 +1,758 @@
+/* SQLite backend of store/ident.h: accounts, credentials, teams, repository
+ * permissions and the effective-role query auth/ decides with. Tables are
+ * created by migration 2 in sqlite_schema.c; connections and statement
+ * helpers are in sqlite.c.
+ *
+ * Portability to PostgreSQL: plain SQL only (|| concatenation, COALESCE,
+ * CASE, ON CONFLICT ... DO UPDATE, RETURNING), no SQLite functions. Prefix
+ * matches are range queries on the bytewise order (name >= 'p' AND name <
+ * successor('p')), which use the name index in both databases (PostgreSQL
+ * needs COLLATE "C" on those columns, as noted in sqlite_schema.c). */
+#include "store/sqlite_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/ident.h"
+#include "util/err.h"
+#include "util/pool.h"
+#include "util/timeutil.h"
+
+#define ACCOUNT_COLS                                                                     \
+  "id, kind, name, email, password_hash, is_superuser, enabled, owner_id, description, " \
+  "metadata_json, created_at, last_accessed"
+#define CRED_COLS "id, account_id, kind, idx, secret_enc, scopes, name, created_at, expires_at"
+#define REPO_COLS "id, name, is_public, description"
+#define PERM_SELECT                                                                \
+  "SELECT p.repo_id, r.name, r.is_public, a.id, a.name, a.kind, p.role "           \
+  "FROM repo_perm p JOIN repo r ON r.id = p.repo_id JOIN account a ON a.id = p.account_id "
+
+const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST] = {
+#define S(id) [id - SQ_IDENT_FIRST]
+  /* owner_id 0 stores NULL (not a robot) */
+  S(SQ_ACCOUNT_INSERT) = "INSERT INTO account(kind, name, email, password_hash, is_superuser, "
+                         "enabled, owner_id, description, metadata_json, created_at, "
+                         "last_accessed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULLIF(?7, 0), ?8, ?9, "
+                         "?10, ?11) RETURNING id",
+  S(SQ_ACCOUNT_GET) = "SELECT " ACCOUNT_COLS " FROM account WHERE id = ?1",
+  S(SQ_ACCOUNT_BY_NAME) = "SELECT " ACCOUNT_COLS " FROM account WHERE name = ?1",
+  S(SQ_ACCOUNT_KIND) = "SELECT kind FROM account WHERE id = ?1",
+  S(SQ_ROBOT_UPDATE) = "UPDATE account SET description = COALESCE(?2, description), "
+                       "metadata_json = COALESCE(?3, metadata_json) WHERE id = ?1 AND kind = 3",
+  S(SQ_USER_SET_PASSWORD) = "UPDATE account SET password_hash = ?2 WHERE id = ?1 AND kind = 1",
+  /* never moves backwards when two requests race */
+  S(SQ_ACCOUNT_TOUCH) = "UPDATE account SET last_accessed = CASE WHEN last_accessed < ?2 "
+                        "THEN ?2 ELSE last_accessed END WHERE id = ?1",
+  S(SQ_ACCOUNT_DELETE) = "DELETE FROM account WHERE id = ?1",
+  S(SQ_USER_COUNT) = "SELECT COUNT(*) FROM account WHERE kind = 1",
+  S(SQ_ROBOT_LIST) = "SELECT " ACCOUNT_COLS " FROM account WHERE owner_id = ?1 AND kind = 3 "
+                     "ORDER BY name LIMIT ?2",
+  S(SQ_ACCOUNT_SEARCH) = "SELECT " ACCOUNT_COLS " FROM account WHERE name >= ?1 AND name < ?2 "
+                         "ORDER BY name LIMIT ?3",
+  S(SQ_ACCOUNT_SEARCH_OPEN) = "SELECT " ACCOUNT_COLS " FROM account WHERE name >= ?1 "
+                              "ORDER BY name LIMIT ?2",
+  S(SQ_CRED_INSERT) = "INSERT INTO credential(account_id, kind, idx, secret_enc, scopes, name, "
+                      "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                      "RETURNING id",
+  S(SQ_CRED_BY_INDEX) = "SELECT " CRED_COLS " FROM credential WHERE idx = ?1",
+  S(SQ_CRED_GET) = "SELECT " CRED_COLS " FROM credential WHERE id = ?1",
+  S(SQ_CRED_LATEST) = "SELECT " CRED_COLS " FROM credential WHERE account_id = ?1 AND kind = ?2 "
+                      "ORDER BY created_at DESC, id DESC LIMIT 1",
+  S(SQ_CRED_DELETE_KIND) = "DELETE FROM credential WHERE account_id = ?1 AND kind = ?2",
+  S(SQ_CRED_DELETE) = "DELETE FROM credential WHERE id = ?1",
+  S(SQ_IREPO_GET) = "SELECT " REPO_COLS " FROM repo WHERE name = ?1",
+  S(SQ_IREPO_SET_PUBLIC) = "UPDATE repo SET is_public = ?2 WHERE id = ?1",
+  S(SQ_IREPO_SET_DESCRIPTION) = "UPDATE repo SET description = ?2 WHERE id = ?1",
+  S(SQ_IREPO_LIST_RANGE) = "SELECT " REPO_COLS " FROM repo WHERE name > ?1 AND name < ?2 "
+                           "ORDER BY name LIMIT ?3",
+  /* tags, manifests (and their refs), blob links, uploads and permissions
+   * all reference repo(id) ON DELETE CASCADE */
+  S(SQ_IREPO_DELETE) = "DELETE FROM repo WHERE id = ?1",
+  S(SQ_PERM_UPSERT) = "INSERT INTO repo_perm(repo_id, account_id, team_id, role) "
+                      "VALUES (?1, ?2, NULL, ?3) ON CONFLICT (repo_id, account_id) "
+                      "DO UPDATE SET role = excluded.role",
+  S(SQ_PERM_DELETE) = "DELETE FROM repo_perm WHERE repo_id = ?1 AND account_id = ?2",
+  S(SQ_PERM_GET) = "SELECT role FROM repo_perm WHERE repo_id = ?1 AND account_id = ?2",
+  S(SQ_PERM_LIST_REPO) = PERM_SELECT "WHERE p.repo_id = ?1 ORDER BY a.name",
+  S(SQ_PERM_LIST_ACCOUNT) = PERM_SELECT "WHERE p.account_id = ?1 ORDER BY r.name",
+  /* RETURNING yields the row whether it was inserted or updated */
+  S(SQ_TEAM_UPSERT) = "INSERT INTO team(org_id, name, role, description) "
+                      "VALUES (?1, ?2, ?3, COALESCE(?4, '')) ON CONFLICT (org_id, name) "
+                      "DO UPDATE SET role = excluded.role, "
+                      "description = COALESCE(?4, team.description) RETURNING id",
+  S(SQ_TEAM_MEMBER_INSERT) = "INSERT INTO team_member(team_id, account_id) VALUES (?1, ?2)",
+  S(SQ_TEAM_MEMBER_DELETE) = "DELETE FROM team_member WHERE team_id = ?1 AND account_id = ?2",
+  /* One indexed query per registry request. Branches: direct permission;
+   * permissions of the account's teams; admin teams of the org owning the
+   * repository; a user's own namespace. The namespace test is a range on
+   * the repository name (account names hold no '/'), so every branch starts
+   * from a primary key or the team_member(account_id) index. */
+  S(SQ_EFFECTIVE_ROLE) =
+    "SELECT COALESCE(MAX(x.role), 0) FROM ("
+    " SELECT p.role AS role FROM repo_perm p WHERE p.repo_id = ?2 AND p.account_id = ?1"
+    " UNION ALL"
+    " SELECT p.role FROM team_member tm JOIN repo_perm p ON p.team_id = tm.team_id"
+    "  WHERE tm.account_id = ?1 AND p.repo_id = ?2"
+    " UNION ALL"
+    " SELECT 3 FROM team_member tm JOIN team t ON t.id = tm.team_id"
+    "  JOIN account o ON o.id = t.org_id JOIN repo r ON r.id = ?2"
+    "  WHERE tm.account_id = ?1 AND t.role = 3"
+    "  AND r.name > (o.name || '/') AND r.name < (o.name || '0')"
+    " UNION ALL"
+    " SELECT 3 FROM account a JOIN repo r ON r.id = ?2"
+    "  WHERE a.id = ?1 AND a.kind = 1"
+    "  AND r.name > (a.name || '/') AND r.name < (a.name || '0')"
+    ") AS x",
+  S(SQ_ORG_ROLE) = "SELECT COALESCE(MAX(t.role), 0) FROM team_member tm "
+                   "JOIN team t ON t.id = tm.team_id WHERE tm.account_id = ?1 AND t.org_id = ?2",
+#undef S
+};
+
+/* --- row readers ------------------------------------------------------------ */
+
+typedef int (*row_fn)(void *out, struct pool *p, sqlite3_stmt *st);
+
+static int read_account(void *dst, struct pool *p, sqlite3_stmt *st)
+{
+  struct ident_account *a = dst;
+  memset(a, 0, sizeof(*a));
+  a->id = sqlite3_column_int64(st, 0);
+  a->kind = (enum ident_kind)sqlite3_column_int(st, 1);
+  a->is_superuser = sqlite3_column_int(st, 5);
+  a->enabled = sqlite3_column_int(st, 6);
+  a->owner_id = sqlite3_column_int64(st, 7); /* NULL reads as 0 */
+  a->created_at = sqlite3_column_int64(st, 10);
+  a->last_accessed = sqlite3_column_int64(st, 11);
+  int err = sq_col_text(&a->name, p, st, 2);
+  if (!err)
+    err = sq_col_text(&a->email, p, st, 3);
+  if (!err)
+    err = sq_col_text(&a->password_hash, p, st, 4);
+  if (!err)
+    err = sq_col_text(&a->description, p, st, 8);
+  if (!err)
+    err = sq_col_text(&a->metadata_json, p, st, 9);
+  return err;
+}
+
+static int read_cred(void *dst, struct pool *p, sqlite3_stmt *st)
+{
+  struct ident_cred *c = dst;
+  memset(c, 0, sizeof(*c));
+  c->id = sqlite3_column_int64(st, 0);
+  c->account_id = sqlite3_column_int64(st, 1);
+  c->kind = (enum ident_cred_kind)sqlite3_column_int(st, 2);
+  c->created_at = sqlite3_column_int64(st, 7);
+  c->expires_at = sqlite3_column_int64(st, 8);
+  int err = sq_col_text(&c->index, p, st, 3);
+  if (!err)
+    err = sq_col_text(&c->secret_enc, p, st, 4);
+  if (!err)
+    err = sq_col_text(&c->scopes, p, st, 5);
+  if (!err)
+    err = sq_col_text(&c->name, p, st, 6);
+  return err;
+}
+
+static int read_repo(void *dst, struct pool *p, sqlite3_stmt *st)
+{
+  struct ident_repo *r = dst;
+  memset(r, 0, sizeof(*r));
+  r->id = sqlite3_column_int64(st, 0);
+  r->is_public = sqlite3_column_int(st, 2);
+  int err = sq_col_text(&r->name, p, st, 1);
+  if (!err)
+    err = sq_col_text(&r->description, p, st, 3);
+  return err;
+}
+
+static int read_perm(void *dst, struct pool *p, sqlite3_stmt *st)
+{
+  struct ident_perm *pm = dst;
+  memset(pm, 0, sizeof(*pm));
+  pm->repo_id = sqlite3_column_int64(st, 0);
+  pm->repo_public = sqlite3_column_int(st, 2);
+  pm->account_id = sqlite3_column_int64(st, 3);
+  pm->account_kind = (enum ident_kind)sqlite3_column_int(st, 5);
+  pm->role = (enum ident_role)sqlite3_column_int(st, 6);
+  int err = sq_col_text(&pm->repo_name, p, st, 1);
+  if (!err)
+    err = sq_col_text(&pm->account_name, p, st, 4);
+  return err;
+}
+
+/* Steps st to its one row and reads it into out (elem bytes, staged so out
+ * is written only on success); ERR_NOTFOUND when no row. Resets st. */
+static int read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, sqlite3_stmt *st,
+                    row_fn fn)
+{
+  union {
+    struct ident_account a;
+    struct ident_cred c;
+    struct ident_repo r;
+  } tmp;
+  int err, rc = sqlite3_step(st);
+  if (elem > sizeof(tmp))
+    err = ERR_INTERNAL;
+  else if (rc == SQLITE_ROW)
+    err = fn(&tmp, p, st);
+  else
+    err = rc == SQLITE_DONE ? ERR_NOTFOUND : sq_err(c, rc, "ident read");
+  sq_done(st);
+  if (!err)
+    memcpy(out, &tmp, elem);
+  return err;
+}
+
+/* Steps st into a pool array of at most `limit` elements; *out_more (may be
+ * NULL) is set when another row follows. Resets st. */
+static int read_rows(void **out, size_t *out_n, int *out_more, size_t elem, struct sq_conn *c,
+                     struct pool *p, sqlite3_stmt *st, size_t limit, row_fn fn)
+{
+  char *arr = NULL;
+  size_t n = 0, cap = 0;
+  int more = 0, rc = SQLITE_DONE;
+  int err = sq_grow(p, (void **)&arr, &cap, 0, elem);
+  while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n == limit) {
+      more = 1;
+      break;
+    }
+    err = sq_grow(p, (void **)&arr, &cap, n, elem);
+    if (!err)
+      err = fn(arr + n * elem, p, st);
+    n++;
+  }
+  if (!err && !more && rc != SQLITE_DONE)
+    err = sq_err(c, rc, "ident list");
+  sq_done(st);
+  if (err)
+    return err;
+  *out = arr;
+  *out_n = n;
+  if (out_more)
+    *out_more = more;
+  return 0;
+}
+
+/* LIMIT to bind for exactly `limit` rows. */
+static int64_t row_limit(size_t limit)
+{
+  return limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
+}
+
+/* Kind of account id; ERR_NOTFOUND. */
+static int account_kind(struct sq_conn *c, enum ident_kind *out, int64_t id)
+{
+  int64_t k = 0;
+  int err = sq_int64(c, &k, SQ_ACCOUNT_KIND, "i", id);
+  if (!err)
+    *out = (enum ident_kind)k;
+  return err;
+}
+
+/* 0 if an UPDATE/DELETE touched a row, ERR_NOTFOUND if none. */
+static int changed(int err, int changes)
+{
+  return err ? err : changes ? 0 : ERR_NOTFOUND;
+}
+
+/* --- accounts ---------------------------------------------------------------- */
+
+static int sqi_account_create(struct meta *m, int64_t *out_id, const struct ident_account *a)
+{
+  struct sq_conn *c;
+  enum ident_kind owner_kind;
+  /* No '/' in names: effective_role finds a repository's namespace by it. */
+  if (!a || !a->name || !*a->name || strchr(a->name, '/') || a->kind < IDENT_USER ||
+      a->kind > IDENT_ROBOT || (a->kind == IDENT_ROBOT) != (a->owner_id != 0) ||
+      a->last_accessed < 0)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err && a->kind == IDENT_ROBOT) {
+    /* An account's kind never changes, so no transaction is needed between
+     * this check and the insert; a deleted owner fails the foreign key. */
+    err = account_kind(c, &owner_kind, a->owner_id);
+    if (!err && owner_kind == IDENT_ROBOT)
+      err = ERR_INVALID;
+  }
+  if (err)
+    return err;
+  /* ERR_EXISTS when any account has the name (UNIQUE across kinds). */
+  return sq_int64(c, out_id, SQ_ACCOUNT_INSERT, "itttiiittii", (int64_t)a->kind, a->name,
+                  a->email, a->password_hash, (int64_t)(a->is_superuser != 0),
+                  (int64_t)(a->enabled != 0), a->owner_id,
+                  a->description ? a->description : "",
+                  a->metadata_json ? a->metadata_json : "{}", time_now(), a->last_accessed);
+}
+
+static int sqi_account_get(struct meta *m, struct pool *p, struct ident_account *out, int64_t id)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_ACCOUNT_GET, "i", id);
+  return err ? err : read_one(out, sizeof(*out), c, p, st, read_account);
+}
+
+static int sqi_account_by_name(struct meta *m, struct pool *p, struct ident_account *out,
+                               const char *name)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  if (!name)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_ACCOUNT_BY_NAME, "t", name);
+  return err ? err : read_one(out, sizeof(*out), c, p, st, read_account);
+}
+
+static int sqi_robot_update(struct meta *m, int64_t id, const char *description,
+                            const char *metadata_json)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_ROBOT_UPDATE, "itt", id, description, metadata_json);
+  return changed(err, changes);
+}
+
+static int sqi_user_set_password(struct meta *m, int64_t id, const char *password_hash)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  if (!password_hash || !*password_hash)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_USER_SET_PASSWORD, "it", id, password_hash);
+  return changed(err, changes);
+}
+
+static int sqi_account_touch(struct meta *m, int64_t id, int64_t now)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_ACCOUNT_TOUCH, "ii", id, now);
+  return changed(err, changes);
+}
+
+static int sqi_account_delete(struct meta *m, int64_t id)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  /* One statement, so atomic: the foreign keys cascade to credentials,
+   * permissions, memberships, and for an owner its robots and teams (and
+   * in turn theirs). */
+  if (!err)
+    err = sq_exec(c, &changes, SQ_ACCOUNT_DELETE, "i", id);
+  return changed(err, changes);
+}
+
+static int sqi_user_count(struct meta *m, int64_t *out)
+{
+  struct sq_conn *c;
+  int err = sq_conn_get(&c, m);
+  return err ? err : sq_int64(c, out, SQ_USER_COUNT, "");
+}
+
+static int sqi_robot_list(struct meta *m, struct pool *p, struct ident_account **out,
+                          size_t *out_n, int64_t owner_id, size_t limit)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_ROBOT_LIST, "ii", owner_id, row_limit(limit));
+  return err ? err : read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
+                               read_account);
+}
+
+/* Smallest string above every string starting with prefix, in bytewise
+ * order: prefix with trailing 0xff bytes dropped and the last byte
+ * incremented; NULL in *out when there is none (empty or all 0xff). The
+ * caller frees *out. */
+static int prefix_successor(char **out, const char *prefix)
+{
+  size_t n = strlen(prefix);
+  while (n > 0 && (unsigned char)prefix[n - 1] == 0xff)
+    n--;
+  if (n == 0) {
+    *out = NULL;
+    return 0;
+  }
+  char *s = malloc(n + 1);
+  if (!s)
+    return ERR_NOMEM;
+  memcpy(s, prefix, n);
+  s[n - 1] = (char)((unsigned char)s[n - 1] + 1);
+  s[n] = '\0';
+  *out = s;
+  return 0;
+}
+
+static int sqi_account_search(struct meta *m, struct pool *p, struct ident_account **out,
+                              size_t *out_n, const char *prefix, size_t limit)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  char *upper = NULL;
+  if (!prefix)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = prefix_successor(&upper, prefix);
+  if (err)
+    return err;
+  if (upper)
+    err = sq_query(c, &st, SQ_ACCOUNT_SEARCH, "tti", prefix, upper, row_limit(limit));
+  else
+    err = sq_query(c, &st, SQ_ACCOUNT_SEARCH_OPEN, "ti", prefix, row_limit(limit));
+  if (!err)
+    err = read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit, read_account);
+  free(upper); /* bound SQLITE_STATIC: only after the statement is reset */
+  return err;
+}
+
+/* --- credentials ------------------------------------------------------------- */
+
+static int cred_valid(const struct ident_cred *c)
+{
+  return c && c->index && *c->index && (c->kind == CRED_ROBOT || c->kind == CRED_API) &&
+         c->expires_at >= 0;
+}
+
+static int cred_insert(struct sq_conn *c, int64_t *out_id, const struct ident_cred *cr)
+{
+  /* ERR_EXISTS on an index clash, ERR_NOTFOUND for an unknown account. */
+  return sq_int64(c, out_id, SQ_CRED_INSERT, "iittttii", cr->account_id, (int64_t)cr->kind,
+                  cr->index, cr->secret_enc, cr->scopes, cr->name, time_now(), cr->expires_at);
+}
+
+static int sqi_cred_add(struct meta *m, int64_t *out_id, const struct ident_cred *cr)
+{
+  struct sq_conn *c;
+  if (!cred_valid(cr))
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  return err ? err : cred_insert(c, out_id, cr);
+}
+
+static int sqi_cred_by_index(struct meta *m, struct pool *p, struct ident_cred *out,
+                             const char *index)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  if (!index)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_CRED_BY_INDEX, "t", index);
+  return err ? err : read_one(out, sizeof(*out), c, p, st, read_cred);
+}
+
+static int sqi_cred_get(struct meta *m, struct pool *p, struct ident_cred *out, int64_t id)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_CRED_GET, "i", id);
+  return err ? err : read_one(out, sizeof(*out), c, p, st, read_cred);
+}
+
+static int sqi_cred_latest(struct meta *m, struct pool *p, struct ident_cred *out,
+                           int64_t account_id, enum ident_cred_kind kind)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_CRED_LATEST, "ii", account_id, (int64_t)kind);
+  return err ? err : read_one(out, sizeof(*out), c, p, st, read_cred);
+}
+
+static int sqi_cred_replace(struct meta *m, int64_t *out_id, const struct ident_cred *cr)
+{
+  struct sq_conn *c;
+  int64_t id = 0;
+  if (!cred_valid(cr))
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_begin(c);
+  if (err)
+    return err;
+  err = sq_exec(c, NULL, SQ_CRED_DELETE_KIND, "ii", cr->account_id, (int64_t)cr->kind);
+  if (!err)
+    err = cred_insert(c, &id, cr);
+  err = sq_end(c, err);
+  if (!err)
+    *out_id = id;
+  return err;
+}
+
+static int sqi_cred_delete(struct meta *m, int64_t id)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_CRED_DELETE, "i", id);
+  return changed(err, changes);
+}
+
+/* --- repositories ------------------------------------------------------------ */
+
+static int sqi_repo_get(struct meta *m, struct pool *p, struct ident_repo *out, const char *name)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  if (!name)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_IREPO_GET, "t", name);
+  return err ? err : read_one(out, sizeof(*out), c, p, st, read_repo);
+}
+
+static int sqi_repo_set_public(struct meta *m, int64_t repo_id, int is_public)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_IREPO_SET_PUBLIC, "ii", repo_id, (int64_t)(is_public != 0));
+  return changed(err, changes);
+}
+
+static int sqi_repo_set_description(struct meta *m, int64_t repo_id, const char *description)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  if (!description)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_IREPO_SET_DESCRIPTION, "it", repo_id, description);
+  return changed(err, changes);
+}
+
+static int sqi_repo_list_ns(struct meta *m, struct pool *p, struct ident_repo **out,
+                            size_t *out_n, int *out_more, const char *ns, const char *last,
+                            size_t limit)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  if (!ns || !*ns)
+    return ERR_INVALID;
+  /* "<ns>/" < every name in the namespace < "<ns>0" ('0' follows '/'). */
+  size_t n = strlen(ns);
+  char *lo = malloc(n + 2), *hi = malloc(n + 2);
+  int err = lo && hi ? sq_conn_get(&c, m) : ERR_NOMEM;
+  if (err)
+    goto out;
+  memcpy(lo, ns, n);
+  memcpy(hi, ns, n);
+  lo[n] = '/';
+  hi[n] = '0';
+  lo[n + 1] = hi[n + 1] = '\0';
+  err = sq_query(c, &st, SQ_IREPO_LIST_RANGE, "tti",
+                 last && strcmp(last, lo) > 0 ? last : lo, hi, sq_fetch_limit(limit));
+  if (!err)
+    err = read_rows((void **)out, out_n, out_more, sizeof(**out), c, p, st, limit, read_repo);
+out:
+  free(lo);
+  free(hi);
+  return err;
+}
+
+static int sqi_repo_delete(struct meta *m, int64_t repo_id)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_IREPO_DELETE, "i", repo_id);
+  return changed(err, changes);
+}
+
+/* --- permissions ------------------------------------------------------------- */
+
+static int sqi_perm_set(struct meta *m, int64_t repo_id, int64_t account_id,
+                        enum ident_role role)
+{
+  struct sq_conn *c;
+  enum ident_kind kind;
+  if (role < ROLE_READ || role > ROLE_ADMIN)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = account_kind(c, &kind, account_id);
+  if (!err && kind == IDENT_ORG) /* orgs act through teams */
+    err = ERR_INVALID;
+  /* An unknown repository fails the foreign key: ERR_NOTFOUND. */
+  if (!err)
+    err = sq_exec(c, NULL, SQ_PERM_UPSERT, "iii", repo_id, account_id, (int64_t)role);
+  return err;
+}
+
+static int sqi_perm_delete(struct meta *m, int64_t repo_id, int64_t account_id)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_PERM_DELETE, "ii", repo_id, account_id);
+  return changed(err, changes);
+}
+
+static int sqi_perm_get(struct meta *m, enum ident_role *out, int64_t repo_id,
+                        int64_t account_id)
+{
+  struct sq_conn *c;
+  int64_t role = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_int64(c, &role, SQ_PERM_GET, "ii", repo_id, account_id);
+  if (!err)
+    *out = (enum ident_role)role;
+  return err;
+}
+
+static int sqi_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm **out,
+                              size_t *out_n, int64_t repo_id)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_PERM_LIST_REPO, "i", repo_id);
+  return err ? err : read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
+                               read_perm);
+}
+
+static int sqi_perm_list_account(struct meta *m, struct pool *p, struct ident_perm **out,
+                                 size_t *out_n, int64_t account_id)
+{
+  struct sq_conn *c;
+  sqlite3_stmt *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_PERM_LIST_ACCOUNT, "i", account_id);
+  return err ? err : read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
+                               read_perm);
+}
+
+/* --- teams ------------------------------------------------------------------- */
+
+static int sqi_team_set(struct meta *m, int64_t *out_id, int64_t org_id, const char *name,
+                        enum ident_org_role role, const char *description)
+{
+  struct sq_conn *c;
+  enum ident_kind kind;
+  if (!name || !*name || role < ORG_MEMBER || role > ORG_ADMIN)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = account_kind(c, &kind, org_id);
+  if (!err && kind != IDENT_ORG)
+    err = ERR_INVALID;
+  /* description NULL: "" for a new team, unchanged for an existing one */
+  if (!err)
+    err = sq_int64(c, out_id, SQ_TEAM_UPSERT, "itit", org_id, name, (int64_t)role, description);
+  return err;
+}
+
+static int sqi_team_add_member(struct meta *m, int64_t team_id, int64_t account_id)
+{
+  struct sq_conn *c;
+  enum ident_kind kind;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = account_kind(c, &kind, account_id);
+  if (!err && kind == IDENT_ORG)
+    err = ERR_INVALID;
+  /* ERR_EXISTS if already a member, ERR_NOTFOUND for an unknown team. */
+  if (!err)
+    err = sq_exec(c, NULL, SQ_TEAM_MEMBER_INSERT, "ii", team_id, account_id);
+  return err;
+}
+
+static int sqi_team_remove_member(struct meta *m, int64_t team_id, int64_t account_id)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_TEAM_MEMBER_DELETE, "ii", team_id, account_id);
+  return changed(err, changes);
+}
+
+/* --- effective rights -------------------------------------------------------- */
+
+static int sqi_effective_role(struct meta *m, enum ident_role *out, int64_t account_id,
+                              int64_t repo_id)
+{
+  struct sq_conn *c;
+  int64_t role = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err) /* an aggregate: always one row, 0 when nothing applies */
+    err = sq_int64(c, &role, SQ_EFFECTIVE_ROLE, "ii", account_id, repo_id);
+  if (!err)
+    *out = (enum ident_role)role;
+  return err;
+}
+
+static int sqi_org_role(struct meta *m, enum ident_org_role *out, int64_t account_id,
+                        int64_t org_id)
+{
+  struct sq_conn *c;
+  int64_t role = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_int64(c, &role, SQ_ORG_ROLE, "ii", account_id, org_id);
+  if (!err)
+    *out = (enum ident_org_role)role;
+  return err;
+}
+
+const struct ident_ops meta_sqlite_ident_ops = {
+  .account_create = sqi_account_create,
+  .account_get = sqi_account_get,
+  .account_by_name = sqi_account_by_name,
+  .robot_update = sqi_robot_update,
+  .user_set_password = sqi_user_set_password,
+  .account_touch = sqi_account_touch,
+  .account_delete = sqi_account_delete,
+  .user_count = sqi_user_count,
+  .robot_list = sqi_robot_list,
+  .account_search = sqi_account_search,
+  .cred_add = sqi_cred_add,
+  .cred_by_index = sqi_cred_by_index,
+  .cred_get = sqi_cred_get,
+  .cred_latest = sqi_cred_latest,
+  .cred_replace = sqi_cred_replace,
+  .cred_delete = sqi_cred_delete,
+  .repo_get = sqi_repo_get,
+  .repo_set_public = sqi_repo_set_public,
+  .repo_set_description = sqi_repo_set_description,
+  .repo_list_ns = sqi_repo_list_ns,
+  .repo_delete = sqi_repo_delete,
+  .perm_set = sqi_perm_set,
+  .perm_delete = sqi_perm_delete,
+  .perm_get = sqi_perm_get,
+  .perm_list_repo = sqi_perm_list_repo,
+  .perm_list_account = sqi_perm_list_account,
+  .team_set = sqi_team_set,
+  .team_add_member = sqi_team_add_member,
+  .team_remove_member = sqi_team_remove_member,
+  .effective_role = sqi_effective_role,
+  .org_role = sqi_org_role,
+};
