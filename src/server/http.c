@@ -421,7 +421,11 @@ int http_start(struct http_server **out, struct app *app, const struct http_opti
     return ERR_NOMEM;
   s->app = app;
   s->opt = *opt;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+  /* poll, not epoll: libmicrohttpd 0.9.75's edge-triggered epoll mode misses
+   * a FIN that arrives with the last body bytes, so a client that sends part
+   * of an upload and disconnects would hold the upload's lock in CLOSE-WAIT
+   * until the idle timeout (docs/design.md, tests/e2e/test_errors.py). */
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                    MHD_USE_ERROR_LOG | (is6 ? MHD_USE_IPv6 : 0);
   /* The per-connection memory bounds headers and the read buffer; uploads
    * stream through it, so it is sized for throughput, and headers get

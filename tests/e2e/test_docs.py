@@ -12,7 +12,7 @@ def test_api_doc_matches_route_table():
         doc = f.read()
     m = re.search(r"<!-- routes:begin -->\n(.*?)<!-- routes:end -->", doc, re.S)
     assert m, "docs/api.md lost its routes markers"
-    assert m.group(1) == out, "docs/api.md is stale: regenerate the table with `wharf routes`"
+    assert m.group(1) == out, "docs/api.md is stale: regenerate it with scripts/gen-api-doc.sh"
 
 
 OPEN_ROUTES = {
