@@ -156,6 +156,57 @@ int ident_team_remove_member(struct meta *m, int64_t team_id, int64_t account_id
   return m->ops->ident->team_remove_member(m, team_id, account_id);
 }
 
+int ident_team_get(struct meta *m, struct pool *p, struct ident_team *out, int64_t org_id,
+                  const char *name)
+{
+  return m->ops->ident->team_get(m, p, out, org_id, name);
+}
+
+int ident_team_list(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
+                   int64_t org_id)
+{
+  return m->ops->ident->team_list(m, p, out, out_n, org_id);
+}
+
+int ident_team_delete(struct meta *m, int64_t team_id)
+{
+  return m->ops->ident->team_delete(m, team_id);
+}
+
+int ident_team_members(struct meta *m, struct pool *p, struct ident_account **out, size_t *out_n,
+                      int64_t team_id)
+{
+  return m->ops->ident->team_members(m, p, out, out_n, team_id);
+}
+
+int ident_team_perm_set(struct meta *m, int64_t repo_id, int64_t team_id, enum ident_role role)
+{
+  return m->ops->ident->team_perm_set(m, repo_id, team_id, role);
+}
+
+int ident_team_perm_delete(struct meta *m, int64_t repo_id, int64_t team_id)
+{
+  return m->ops->ident->team_perm_delete(m, repo_id, team_id);
+}
+
+int ident_team_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm **out,
+                             size_t *out_n, int64_t repo_id)
+{
+  return m->ops->ident->team_perm_list_repo(m, p, out, out_n, repo_id);
+}
+
+int ident_team_perm_list_team(struct meta *m, struct pool *p, struct ident_perm **out,
+                             size_t *out_n, int64_t team_id)
+{
+  return m->ops->ident->team_perm_list_team(m, p, out, out_n, team_id);
+}
+
+int ident_team_list_member(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
+                          int64_t org_id, int64_t account_id)
+{
+  return m->ops->ident->team_list_member(m, p, out, out_n, org_id, account_id);
+}
+
 int ident_effective_role(struct meta *m, enum ident_role *out, int64_t account_id, int64_t repo_id)
 {
   return m->ops->ident->effective_role(m, out, account_id, repo_id);

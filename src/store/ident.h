@@ -37,8 +37,9 @@ struct ident_account {
   int64_t last_accessed; /* 0: never */
 };
 
-/* Creates an account from a (id, created_at ignored); ERR_EXISTS when the
- * name is taken by any kind of account. */
+/* Creates an account from a (id, created_at ignored; set enabled = 1, a
+ * zeroed struct creates a disabled account); ERR_EXISTS when the name is
+ * taken by any kind of account. */
 int ident_account_create(struct meta *m, int64_t *out_id, const struct ident_account *a);
 int ident_account_get(struct meta *m, struct pool *p, struct ident_account *out, int64_t id);
 int ident_account_by_name(struct meta *m, struct pool *p, struct ident_account *out,
@@ -51,7 +52,9 @@ int ident_user_set_password(struct meta *m, int64_t id, const char *password_has
 /* Records use of an account now (robots' last_accessed); cheap, best effort. */
 int ident_account_touch(struct meta *m, int64_t id, int64_t now);
 /* Deletes an account and everything hanging off it: its credentials, repo
- * permissions, team memberships, and for an org its robots and teams. */
+ * permissions, team memberships, and for an org its robots and teams. The
+ * repositories of its namespace stay: callers delete them first
+ * (ident_repo_list_ns + ident_repo_delete). */
 int ident_account_delete(struct meta *m, int64_t id);
 /* Number of user accounts (for first-run initialization). */
 int ident_user_count(struct meta *m, int64_t *out);
@@ -138,6 +141,39 @@ int ident_team_set(struct meta *m, int64_t *out_id, int64_t org_id, const char *
 int ident_team_add_member(struct meta *m, int64_t team_id, int64_t account_id);
 int ident_team_remove_member(struct meta *m, int64_t team_id, int64_t account_id);
 
+struct ident_team {
+  int64_t id, org_id;
+  char *name;
+  enum ident_org_role role;
+  char *description;
+  int64_t member_count;
+  int64_t repo_count;
+};
+/* Team `name` of the org; ERR_NOTFOUND. */
+int ident_team_get(struct meta *m, struct pool *p, struct ident_team *out, int64_t org_id,
+                   const char *name);
+/* Teams of an org sorted by name. */
+int ident_team_list(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
+                    int64_t org_id);
+/* Deletes a team with its memberships and permissions. */
+int ident_team_delete(struct meta *m, int64_t team_id);
+/* Members (users and robots) of a team sorted by name. */
+int ident_team_members(struct meta *m, struct pool *p, struct ident_account **out, size_t *out_n,
+                       int64_t team_id);
+/* Creates or changes a team's permission on a repo. */
+int ident_team_perm_set(struct meta *m, int64_t repo_id, int64_t team_id, enum ident_role role);
+/* ERR_NOTFOUND if there was none. */
+int ident_team_perm_delete(struct meta *m, int64_t repo_id, int64_t team_id);
+/* Team permissions on a repo (sorted by team name). */
+int ident_team_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm **out,
+                              size_t *out_n, int64_t repo_id);
+/* Permissions held by a team (sorted by repo name). */
+int ident_team_perm_list_team(struct meta *m, struct pool *p, struct ident_perm **out,
+                              size_t *out_n, int64_t team_id);
+/* Teams of the org an account belongs to. */
+int ident_team_list_member(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
+                           int64_t org_id, int64_t account_id);
+
 /* --- effective rights (what auth/ decides with) -------------------------- */
 /* Highest role account_id holds on repo_id: direct permission, its teams'
  * permissions, and its teams' org role (org admin => ROLE_ADMIN). */
@@ -185,6 +221,21 @@ struct ident_ops {
                   enum ident_org_role role, const char *description);
   int (*team_add_member)(struct meta *m, int64_t team_id, int64_t account_id);
   int (*team_remove_member)(struct meta *m, int64_t team_id, int64_t account_id);
+  int (*team_get)(struct meta *m, struct pool *p, struct ident_team *out, int64_t org_id,
+                  const char *name);
+  int (*team_list)(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
+                   int64_t org_id);
+  int (*team_delete)(struct meta *m, int64_t team_id);
+  int (*team_members)(struct meta *m, struct pool *p, struct ident_account **out, size_t *out_n,
+                      int64_t team_id);
+  int (*team_perm_set)(struct meta *m, int64_t repo_id, int64_t team_id, enum ident_role role);
+  int (*team_perm_delete)(struct meta *m, int64_t repo_id, int64_t team_id);
+  int (*team_perm_list_repo)(struct meta *m, struct pool *p, struct ident_perm **out,
+                             size_t *out_n, int64_t repo_id);
+  int (*team_perm_list_team)(struct meta *m, struct pool *p, struct ident_perm **out,
+                             size_t *out_n, int64_t team_id);
+  int (*team_list_member)(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
+                          int64_t org_id, int64_t account_id);
   int (*effective_role)(struct meta *m, enum ident_role *out, int64_t account_id, int64_t repo_id);
   int (*org_role)(struct meta *m, enum ident_org_role *out, int64_t account_id, int64_t org_id);
 };
