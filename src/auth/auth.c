@@ -273,6 +273,16 @@ static int auth_jwt(struct principal *out, const char **reason, struct app *app,
     *reason = "invalid or expired registry token";
     return rc == ERR_DENIED || rc == ERR_INVALID ? AUTH_BAD : rc;
   }
+  /* spec §6: our issuer, a subject, and a lifetime of at most an hour */
+  const char *iss = json_string_value(json_object_get(claims, "iss"));
+  json_int_t iat = json_integer_value(json_object_get(claims, "iat"));
+  json_int_t exp = json_integer_value(json_object_get(claims, "exp"));
+  if (!iss || strcmp(iss, "quay") != 0 || !json_string_value(json_object_get(claims, "sub")) ||
+      exp - iat > JWT_LIFETIME + 60) {
+    json_decref(claims);
+    *reason = "invalid registry token";
+    return AUTH_BAD;
+  }
   json_t *w = json_object_get(claims, "wharf");
   int64_t acct_id = json_integer_value(json_object_get(w, "acct"));
   int64_t cred_id = json_integer_value(json_object_get(w, "cred"));

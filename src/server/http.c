@@ -194,7 +194,15 @@ static int authorize(struct req *r)
   if (rc == 0)
     return 1;
   if (rc == ERR_DENIED || rc == ERR_NOTFOUND) {
-    if (rc == ERR_NOTFOUND && r->principal.is_superuser)
+    /* a missing target is 404 only to those who could see it exist: the
+     * superuser and whoever may create in its namespace (Ansible's
+     * quay_repository reads 404 as "absent"); to anyone else it is 403 */
+    const char *repo = req_param(r, "repository");
+    const char *slash = repo ? strchr(repo, '/') : NULL;
+    int may_see = r->principal.is_superuser ||
+                  (slash && auth_can_create(app, &r->principal,
+                                            pool_strndup(r->pool, repo, (size_t)(slash - repo))));
+    if (rc == ERR_NOTFOUND && may_see)
       req_error(r, 404, "not_found", "Not Found", target);
     else
       deny(r, r->principal.kind == PRINCIPAL_ANONYMOUS, NULL);

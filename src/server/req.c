@@ -239,7 +239,8 @@ int req_error(struct req *r, unsigned status, const char *code, const char *mess
     /* Quay's ApiException shape (spec §0) */
     body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "detail", detail ? detail : message,
                      "error_message", message, "error_type", code, "title", code, "type",
-                     "about:blank", "status", (int)status);
+                     pool_printf(r->pool, "http://%s/api/v1/error/%s", req_host(r), code),
+                     "status", (int)status);
   } else {
     json_t *e = json_pack("{s:s, s:s}", "code", code, "message", message);
     if (e && detail)

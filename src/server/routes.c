@@ -1,6 +1,7 @@
 /* Every route wharf serves. The dispatcher authorizes each request against
  * the row's permission before the handler runs, so a route cannot exist
  * unchecked. Order matters only where patterns overlap: first match wins. */
+#include "api/api.h"
 #include "registry/registry.h"
 #include "server/router.h"
 
@@ -25,6 +26,40 @@ const struct route router_table[] = {
   { "HEAD", "/v2/{name}/blobs/{digest}", PERM_PULL, BODY_NONE, 0, NULL, reg_blob_head, "end-2", API_OCI, 0 },
   { "DELETE", "/v2/{name}/blobs/{digest}", PERM_DELETE, BODY_NONE, 0, NULL, reg_blob_delete, "end-10", API_OCI, 0 },
   { "GET", "/v2/{name}/referrers/{digest}", PERM_PULL, BODY_NONE, 0, NULL, reg_referrers, "end-12", API_OCI, 0 },
+  /* Quay-compatible /api/v1; op ids are Quay's nicknames. {repository}
+   * spans segments, so the rows with a suffix after it come before
+   * repository/{repository} itself. */
+#define Q(m, pat, perm, body, fn, op, scope) { m, pat, perm, body, 0, NULL, fn, op, API_QUAY, scope }
+  Q("GET", "/api/v1/user/", PERM_USER, BODY_NONE, api_user_get, "getLoggedInUser", SCOPE_USER_READ),
+  Q("GET", "/api/v1/user/robots", PERM_USER, BODY_NONE, api_robot_list, "getUserRobots", SCOPE_USER_ADMIN),
+  Q("GET", "/api/v1/user/robots/{robot_shortname}", PERM_USER, BODY_NONE, api_robot_get, "getUserRobot", SCOPE_USER_ADMIN),
+  Q("PUT", "/api/v1/user/robots/{robot_shortname}", PERM_USER, BODY_BUFFER, api_robot_put, "createUserRobot", SCOPE_USER_ADMIN),
+  Q("DELETE", "/api/v1/user/robots/{robot_shortname}", PERM_USER, BODY_NONE, api_robot_delete, "deleteUserRobot", SCOPE_USER_ADMIN),
+  Q("POST", "/api/v1/user/robots/{robot_shortname}/regenerate", PERM_USER, BODY_NONE, api_robot_regenerate, "regenerateUserRobotToken", SCOPE_USER_ADMIN),
+  Q("GET", "/api/v1/user/robots/{robot_shortname}/permissions", PERM_USER, BODY_NONE, api_robot_permissions, "getUserRobotPermissions", SCOPE_USER_ADMIN),
+  Q("POST", "/api/v1/organization/", PERM_USER, BODY_BUFFER, api_org_create, "createOrganization", SCOPE_USER_ADMIN),
+  Q("GET", "/api/v1/organization/{orgname}", PERM_NONE, BODY_NONE, api_org_get, "getOrganization", 0),
+  Q("DELETE", "/api/v1/organization/{orgname}", PERM_ORG_ADMIN, BODY_NONE, api_org_delete, "deleteAdminedOrganization", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/organization/{orgname}/robots", PERM_ORG_MEMBER, BODY_NONE, api_robot_list, "getOrgRobots", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}", PERM_ORG_ADMIN, BODY_NONE, api_robot_get, "getOrgRobot", SCOPE_ORG_ADMIN),
+  Q("PUT", "/api/v1/organization/{orgname}/robots/{robot_shortname}", PERM_ORG_ADMIN, BODY_BUFFER, api_robot_put, "createOrgRobot", SCOPE_ORG_ADMIN),
+  Q("DELETE", "/api/v1/organization/{orgname}/robots/{robot_shortname}", PERM_ORG_ADMIN, BODY_NONE, api_robot_delete, "deleteOrgRobot", SCOPE_ORG_ADMIN),
+  Q("POST", "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate", PERM_ORG_ADMIN, BODY_NONE, api_robot_regenerate, "regenerateOrgRobotToken", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}/permissions", PERM_ORG_ADMIN, BODY_NONE, api_robot_permissions, "getOrgRobotPermissions", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/repository/{repository}/permissions/user/", PERM_REPO_ADMIN, BODY_NONE, api_perm_user_list, "listRepoUserPermissions", SCOPE_REPO_ADMIN),
+  Q("GET", "/api/v1/repository/{repository}/permissions/user/{username}", PERM_REPO_ADMIN, BODY_NONE, api_perm_user_get, "getUserPermissions", SCOPE_REPO_ADMIN),
+  Q("PUT", "/api/v1/repository/{repository}/permissions/user/{username}", PERM_REPO_ADMIN, BODY_BUFFER, api_perm_user_put, "changeUserPermissions", SCOPE_REPO_ADMIN),
+  Q("DELETE", "/api/v1/repository/{repository}/permissions/user/{username}", PERM_REPO_ADMIN, BODY_NONE, api_perm_user_delete, "deleteUserPermissions", SCOPE_REPO_ADMIN),
+  Q("POST", "/api/v1/repository/{repository}/changevisibility", PERM_REPO_ADMIN, BODY_BUFFER, api_repo_visibility, "changeRepoVisibility", SCOPE_REPO_ADMIN),
+  Q("POST", "/api/v1/repository", PERM_USER, BODY_BUFFER, api_repo_create, "createRepo", SCOPE_REPO_CREATE),
+  Q("GET", "/api/v1/repository", PERM_AUTHENTICATED, BODY_NONE, api_repo_list, "listRepos", SCOPE_REPO_READ),
+  Q("GET", "/api/v1/repository/{repository}", PERM_REPO_READ, BODY_NONE, api_repo_get, "getRepo", SCOPE_REPO_READ),
+  Q("PUT", "/api/v1/repository/{repository}", PERM_REPO_WRITE, BODY_BUFFER, api_repo_update, "updateRepo", SCOPE_REPO_WRITE),
+  Q("DELETE", "/api/v1/repository/{repository}", PERM_REPO_ADMIN, BODY_NONE, api_repo_delete, "deleteRepository", SCOPE_REPO_ADMIN),
+  /* discovery and error descriptions (open to anyone, as in Quay) */
+  Q("GET", "/api/v1/discovery", PERM_NONE, BODY_NONE, api_discovery, "discovery", 0),
+  Q("GET", "/api/v1/error/{type}", PERM_NONE, BODY_NONE, api_error_type, "getErrorDescription", 0),
+#undef Q
 };
 
 const size_t router_table_len = sizeof(router_table) / sizeof(router_table[0]);

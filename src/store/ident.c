@@ -207,6 +207,38 @@ int ident_team_list_member(struct meta *m, struct pool *p, struct ident_team **o
   return m->ops->ident->team_list_member(m, p, out, out_n, org_id, account_id);
 }
 
+int ident_proto_add(struct meta *m, int64_t *out_id, const struct ident_proto *pr)
+{
+  return m->ops->ident->proto_add(m, out_id, pr);
+}
+
+int ident_proto_list(struct meta *m, struct pool *p, struct ident_proto **out, size_t *out_n,
+                     int64_t org_id)
+{
+  return m->ops->ident->proto_list(m, p, out, out_n, org_id);
+}
+
+int ident_proto_get(struct meta *m, struct pool *p, struct ident_proto *out, int64_t org_id,
+                    int64_t id)
+{
+  return m->ops->ident->proto_get(m, p, out, org_id, id);
+}
+
+int ident_proto_set_role(struct meta *m, int64_t org_id, int64_t id, enum ident_role role)
+{
+  return m->ops->ident->proto_set_role(m, org_id, id, role);
+}
+
+int ident_proto_delete(struct meta *m, int64_t org_id, int64_t id)
+{
+  return m->ops->ident->proto_delete(m, org_id, id);
+}
+
+int ident_proto_apply(struct meta *m, int64_t repo_id, int64_t org_id, int64_t creator_id)
+{
+  return m->ops->ident->proto_apply(m, repo_id, org_id, creator_id);
+}
+
 int ident_effective_role(struct meta *m, enum ident_role *out, int64_t account_id, int64_t repo_id)
 {
   return m->ops->ident->effective_role(m, out, account_id, repo_id);

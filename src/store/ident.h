@@ -136,9 +136,14 @@ int ident_perm_list_account(struct meta *m, struct pool *p, struct ident_perm **
                             size_t *out_n, int64_t account_id);
 
 /* --- teams --------------------------------------------------------------- */
+/* Creates team `name` of org org_id or changes its role (description NULL:
+ * "" for a new team, unchanged for an existing one); *out_id either way. */
 int ident_team_set(struct meta *m, int64_t *out_id, int64_t org_id, const char *name,
                    enum ident_org_role role, const char *description);
+/* Adds a user, or a robot owned by the team's org (ERR_INVALID for any
+ * other robot or an org); ERR_EXISTS if already a member. */
 int ident_team_add_member(struct meta *m, int64_t team_id, int64_t account_id);
+/* ERR_NOTFOUND if the account was not a member. */
 int ident_team_remove_member(struct meta *m, int64_t team_id, int64_t account_id);
 
 struct ident_team {
@@ -160,7 +165,8 @@ int ident_team_delete(struct meta *m, int64_t team_id);
 /* Members (users and robots) of a team sorted by name. */
 int ident_team_members(struct meta *m, struct pool *p, struct ident_account **out, size_t *out_n,
                        int64_t team_id);
-/* Creates or changes a team's permission on a repo. */
+/* Creates or changes a team's permission on a repo of the team's org
+ * (ERR_INVALID for a repo of another namespace; ERR_NOTFOUND). */
 int ident_team_perm_set(struct meta *m, int64_t repo_id, int64_t team_id, enum ident_role role);
 /* ERR_NOTFOUND if there was none. */
 int ident_team_perm_delete(struct meta *m, int64_t repo_id, int64_t team_id);
@@ -170,9 +176,47 @@ int ident_team_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm 
 /* Permissions held by a team (sorted by repo name). */
 int ident_team_perm_list_team(struct meta *m, struct pool *p, struct ident_perm **out,
                               size_t *out_n, int64_t team_id);
-/* Teams of the org an account belongs to. */
+/* Teams of the org an account belongs to, sorted by name. */
 int ident_team_list_member(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
                            int64_t org_id, int64_t account_id);
+
+/* --- default permissions (prototypes) ------------------------------------ */
+/* A default permission of an org: when the activating account (0: anyone)
+ * creates a repository in the org, the delegate (a user or robot, or a team
+ * of the org) gets `role` on it. Reads fill the names and kinds;
+ * ident_proto_add ignores them. */
+struct ident_proto {
+  int64_t id, org_id;
+  int64_t activating_id;              /* user or robot; 0: any creator */
+  char *activating_name;
+  enum ident_kind activating_kind;
+  int64_t delegate_account_id;        /* user or robot; 0 for a team delegate */
+  char *delegate_account_name;
+  enum ident_kind delegate_account_kind;
+  int64_t delegate_team_id;           /* team of org_id; 0 for an account delegate */
+  char *delegate_team_name;
+  enum ident_role role;
+};
+/* Adds a prototype (id and names ignored). Exactly one delegate; a team
+ * delegate must be a team of org_id and a robot delegate owned by org_id,
+ * orgs are never activating or delegate (all ERR_INVALID); ERR_NOTFOUND for
+ * an unknown id. */
+int ident_proto_add(struct meta *m, int64_t *out_id, const struct ident_proto *pr);
+/* Prototypes of an org, oldest first. */
+int ident_proto_list(struct meta *m, struct pool *p, struct ident_proto **out, size_t *out_n,
+                     int64_t org_id);
+/* Prototype id of org org_id; ERR_NOTFOUND (also for another org's id). */
+int ident_proto_get(struct meta *m, struct pool *p, struct ident_proto *out, int64_t org_id,
+                    int64_t id);
+/* Changes the role of prototype id of org_id; ERR_NOTFOUND. */
+int ident_proto_set_role(struct meta *m, int64_t org_id, int64_t id, enum ident_role role);
+/* Deletes prototype id of org_id; ERR_NOTFOUND. */
+int ident_proto_delete(struct meta *m, int64_t org_id, int64_t id);
+/* Grants, in one transaction, the role of every prototype of org_id whose
+ * activating account is creator_id or unset on the newly created repo_id;
+ * the highest role wins and no existing permission is lowered. ERR_INVALID
+ * when repo_id is not in org_id's namespace, ERR_NOTFOUND when missing. */
+int ident_proto_apply(struct meta *m, int64_t repo_id, int64_t org_id, int64_t creator_id);
 
 /* --- effective rights (what auth/ decides with) -------------------------- */
 /* Highest role account_id holds on repo_id: direct permission, its teams'
@@ -236,6 +280,14 @@ struct ident_ops {
                              size_t *out_n, int64_t team_id);
   int (*team_list_member)(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
                           int64_t org_id, int64_t account_id);
+  int (*proto_add)(struct meta *m, int64_t *out_id, const struct ident_proto *pr);
+  int (*proto_list)(struct meta *m, struct pool *p, struct ident_proto **out, size_t *out_n,
+                    int64_t org_id);
+  int (*proto_get)(struct meta *m, struct pool *p, struct ident_proto *out, int64_t org_id,
+                   int64_t id);
+  int (*proto_set_role)(struct meta *m, int64_t org_id, int64_t id, enum ident_role role);
+  int (*proto_delete)(struct meta *m, int64_t org_id, int64_t id);
+  int (*proto_apply)(struct meta *m, int64_t repo_id, int64_t org_id, int64_t creator_id);
   int (*effective_role)(struct meta *m, enum ident_role *out, int64_t account_id, int64_t repo_id);
   int (*org_role)(struct meta *m, enum ident_org_role *out, int64_t account_id, int64_t org_id);
 };

@@ -1,7 +1,8 @@
-/* SQLite backend of store/ident.h: accounts, credentials, teams, repository
- * permissions and the effective-role query auth/ decides with. Tables are
- * created by migration 2 in sqlite_schema.c; connections and statement
- * helpers are in sqlite.c.
+/* SQLite backend of store/ident.h: accounts, credentials, repository
+ * permissions and the effective-role query auth/ decides with, plus the SQL
+ * of every identity statement and the ops table; teams and prototypes are
+ * in sqlite_team.c. Tables are created by migrations 2 and 3 in
+ * sqlite_schema.c; connections and statement helpers are in sqlite.c.
  *
  * Portability to PostgreSQL: plain SQL only (|| concatenation, COALESCE,
  * CASE, ON CONFLICT ... DO UPDATE, RETURNING), no SQLite functions. Prefix
@@ -10,6 +11,7 @@
  * needs COLLATE "C" on those columns, as noted in sqlite_schema.c). */
 #include "store/sqlite_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,19 @@
 #define PERM_SELECT                                                                \
   "SELECT p.repo_id, r.name, r.is_public, a.id, a.name, a.kind, p.role "           \
   "FROM repo_perm p JOIN repo r ON r.id = p.repo_id JOIN account a ON a.id = p.account_id "
+#define TEAM_SELECT                                                                      \
+  "SELECT t.id, t.org_id, t.name, t.role, t.description, "                               \
+  "(SELECT COUNT(*) FROM team_member m WHERE m.team_id = t.id), "                        \
+  "(SELECT COUNT(*) FROM repo_perm p WHERE p.team_id = t.id) FROM team t "
+#define TEAM_PERM_SELECT                                                                 \
+  "SELECT p.repo_id, r.name, r.is_public, t.id, t.name, p.role "                         \
+  "FROM repo_perm p JOIN repo r ON r.id = p.repo_id JOIN team t ON t.id = p.team_id "
+#define PROTO_SELECT                                                                     \
+  "SELECT pr.id, pr.org_id, pr.activating_account_id, act.name, act.kind, "              \
+  "pr.delegate_account_id, del.name, del.kind, pr.delegate_team_id, t.name, pr.role "    \
+  "FROM prototype pr LEFT JOIN account act ON act.id = pr.activating_account_id "        \
+  "LEFT JOIN account del ON del.id = pr.delegate_account_id "                            \
+  "LEFT JOIN team t ON t.id = pr.delegate_team_id "
 
 const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST] = {
 #define S(id) [id - SQ_IDENT_FIRST]
@@ -105,14 +120,62 @@ const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST] = {
     ") AS x",
   S(SQ_ORG_ROLE) = "SELECT COALESCE(MAX(t.role), 0) FROM team_member tm "
                    "JOIN team t ON t.id = tm.team_id WHERE tm.account_id = ?1 AND t.org_id = ?2",
+  /* --- teams and prototypes: sqlite_team.c --- */
+  S(SQ_TEAM_GET) = TEAM_SELECT "WHERE t.org_id = ?1 AND t.name = ?2",
+  S(SQ_TEAM_LIST) = TEAM_SELECT "WHERE t.org_id = ?1 ORDER BY t.name",
+  /* memberships, team permissions and prototypes cascade */
+  S(SQ_TEAM_DELETE) = "DELETE FROM team WHERE id = ?1",
+  S(SQ_TEAM_MEMBERS) = "SELECT " ACCOUNT_COLS " FROM account WHERE id IN "
+                       "(SELECT account_id FROM team_member WHERE team_id = ?1) ORDER BY name",
+  S(SQ_TEAM_LIST_MEMBER) = TEAM_SELECT "JOIN team_member tm ON tm.team_id = t.id "
+                           "WHERE t.org_id = ?1 AND tm.account_id = ?2 ORDER BY t.name",
+  S(SQ_TEAM_ORG) = "SELECT org_id FROM team WHERE id = ?1",
+  /* 1 if account ?1 may act inside org ?2: a user, or a robot the org owns */
+  S(SQ_ACCOUNT_IN_ORG) = "SELECT CASE WHEN kind = 1 OR (kind = 3 AND owner_id = ?2) THEN 1 "
+                         "ELSE 0 END FROM account WHERE id = ?1",
+  /* 1 if repository ?2 is in the namespace of team ?1's org */
+  S(SQ_TEAM_REPO_CHECK) = "SELECT CASE WHEN r.name > (o.name || '/') AND r.name < (o.name || '0') "
+                          "THEN 1 ELSE 0 END FROM team t JOIN account o ON o.id = t.org_id "
+                          "JOIN repo r ON r.id = ?2 WHERE t.id = ?1",
+  S(SQ_TEAM_PERM_UPSERT) = "INSERT INTO repo_perm(repo_id, account_id, team_id, role) "
+                           "VALUES (?1, NULL, ?2, ?3) ON CONFLICT (repo_id, team_id) "
+                           "DO UPDATE SET role = excluded.role",
+  S(SQ_TEAM_PERM_DELETE) = "DELETE FROM repo_perm WHERE repo_id = ?1 AND team_id = ?2",
+  S(SQ_TEAM_PERM_LIST_REPO) = TEAM_PERM_SELECT "WHERE p.repo_id = ?1 ORDER BY t.name",
+  S(SQ_TEAM_PERM_LIST_TEAM) = TEAM_PERM_SELECT "WHERE p.team_id = ?1 ORDER BY r.name",
+  S(SQ_PROTO_INSERT) = "INSERT INTO prototype(org_id, activating_account_id, "
+                       "delegate_account_id, delegate_team_id, role) VALUES (?1, NULLIF(?2, 0), "
+                       "NULLIF(?3, 0), NULLIF(?4, 0), ?5) RETURNING id",
+  S(SQ_PROTO_LIST) = PROTO_SELECT "WHERE pr.org_id = ?1 ORDER BY pr.id",
+  S(SQ_PROTO_GET) = PROTO_SELECT "WHERE pr.org_id = ?1 AND pr.id = ?2",
+  S(SQ_PROTO_SET_ROLE) = "UPDATE prototype SET role = ?3 WHERE org_id = ?1 AND id = ?2",
+  S(SQ_PROTO_DELETE) = "DELETE FROM prototype WHERE org_id = ?1 AND id = ?2",
+  /* 1 if repository ?1 is in the namespace of org ?2 */
+  S(SQ_PROTO_REPO_CHECK) = "SELECT CASE WHEN o.kind = 2 AND r.name > (o.name || '/') "
+                           "AND r.name < (o.name || '0') THEN 1 ELSE 0 END "
+                           "FROM repo r JOIN account o ON o.id = ?2 WHERE r.id = ?1",
+  /* One row per delegate (GROUP BY: PostgreSQL refuses to upsert a row
+   * twice in one statement); an existing permission is never lowered. */
+  S(SQ_PROTO_APPLY_ACCOUNTS) =
+    "INSERT INTO repo_perm(repo_id, account_id, team_id, role) "
+    "SELECT ?1, pr.delegate_account_id, NULL, MAX(pr.role) FROM prototype pr "
+    "WHERE pr.org_id = ?2 AND pr.delegate_account_id IS NOT NULL "
+    "AND (pr.activating_account_id IS NULL OR pr.activating_account_id = ?3) "
+    "GROUP BY pr.delegate_account_id ON CONFLICT (repo_id, account_id) DO UPDATE SET role = "
+    "CASE WHEN excluded.role > repo_perm.role THEN excluded.role ELSE repo_perm.role END",
+  S(SQ_PROTO_APPLY_TEAMS) =
+    "INSERT INTO repo_perm(repo_id, account_id, team_id, role) "
+    "SELECT ?1, NULL, pr.delegate_team_id, MAX(pr.role) FROM prototype pr "
+    "WHERE pr.org_id = ?2 AND pr.delegate_team_id IS NOT NULL "
+    "AND (pr.activating_account_id IS NULL OR pr.activating_account_id = ?3) "
+    "GROUP BY pr.delegate_team_id ON CONFLICT (repo_id, team_id) DO UPDATE SET role = "
+    "CASE WHEN excluded.role > repo_perm.role THEN excluded.role ELSE repo_perm.role END",
 #undef S
 };
 
 /* --- row readers ------------------------------------------------------------ */
 
-typedef int (*row_fn)(void *out, struct pool *p, sqlite3_stmt *st);
-
-static int read_account(void *dst, struct pool *p, sqlite3_stmt *st)
+int sq_read_account(void *dst, struct pool *p, sqlite3_stmt *st)
 {
   struct ident_account *a = dst;
   memset(a, 0, sizeof(*a));
@@ -166,7 +229,7 @@ static int read_repo(void *dst, struct pool *p, sqlite3_stmt *st)
   return err;
 }
 
-static int read_perm(void *dst, struct pool *p, sqlite3_stmt *st)
+int sq_read_perm(void *dst, struct pool *p, sqlite3_stmt *st)
 {
   struct ident_perm *pm = dst;
   memset(pm, 0, sizeof(*pm));
@@ -181,15 +244,12 @@ static int read_perm(void *dst, struct pool *p, sqlite3_stmt *st)
   return err;
 }
 
-/* Steps st to its one row and reads it into out (elem bytes, staged so out
- * is written only on success); ERR_NOTFOUND when no row. Resets st. */
-static int read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, sqlite3_stmt *st,
-                    row_fn fn)
+int sq_read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, sqlite3_stmt *st,
+                sq_row_fn fn)
 {
   union {
-    struct ident_account a;
-    struct ident_cred c;
-    struct ident_repo r;
+    max_align_t align;
+    unsigned char bytes[SQ_ROW_MAX];
   } tmp;
   int err, rc = sqlite3_step(st);
   if (elem > sizeof(tmp))
@@ -204,10 +264,8 @@ static int read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, s
   return err;
 }
 
-/* Steps st into a pool array of at most `limit` elements; *out_more (may be
- * NULL) is set when another row follows. Resets st. */
-static int read_rows(void **out, size_t *out_n, int *out_more, size_t elem, struct sq_conn *c,
-                     struct pool *p, sqlite3_stmt *st, size_t limit, row_fn fn)
+int sq_read_rows(void **out, size_t *out_n, int *out_more, size_t elem, struct sq_conn *c,
+                 struct pool *p, sqlite3_stmt *st, size_t limit, sq_row_fn fn)
 {
   char *arr = NULL;
   size_t n = 0, cap = 0;
@@ -241,8 +299,7 @@ static int64_t row_limit(size_t limit)
   return limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
 }
 
-/* Kind of account id; ERR_NOTFOUND. */
-static int account_kind(struct sq_conn *c, enum ident_kind *out, int64_t id)
+int sq_account_kind(struct sq_conn *c, enum ident_kind *out, int64_t id)
 {
   int64_t k = 0;
   int err = sq_int64(c, &k, SQ_ACCOUNT_KIND, "i", id);
@@ -251,8 +308,7 @@ static int account_kind(struct sq_conn *c, enum ident_kind *out, int64_t id)
   return err;
 }
 
-/* 0 if an UPDATE/DELETE touched a row, ERR_NOTFOUND if none. */
-static int changed(int err, int changes)
+int sq_changed(int err, int changes)
 {
   return err ? err : changes ? 0 : ERR_NOTFOUND;
 }
@@ -272,7 +328,7 @@ static int sqi_account_create(struct meta *m, int64_t *out_id, const struct iden
   if (!err && a->kind == IDENT_ROBOT) {
     /* An account's kind never changes, so no transaction is needed between
      * this check and the insert; a deleted owner fails the foreign key. */
-    err = account_kind(c, &owner_kind, a->owner_id);
+    err = sq_account_kind(c, &owner_kind, a->owner_id);
     if (!err && owner_kind == IDENT_ROBOT)
       err = ERR_INVALID;
   }
@@ -293,7 +349,7 @@ static int sqi_account_get(struct meta *m, struct pool *p, struct ident_account 
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_ACCOUNT_GET, "i", id);
-  return err ? err : read_one(out, sizeof(*out), c, p, st, read_account);
+  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, sq_read_account);
 }
 
 static int sqi_account_by_name(struct meta *m, struct pool *p, struct ident_account *out,
@@ -306,7 +362,7 @@ static int sqi_account_by_name(struct meta *m, struct pool *p, struct ident_acco
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_ACCOUNT_BY_NAME, "t", name);
-  return err ? err : read_one(out, sizeof(*out), c, p, st, read_account);
+  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, sq_read_account);
 }
 
 static int sqi_robot_update(struct meta *m, int64_t id, const char *description,
@@ -317,7 +373,7 @@ static int sqi_robot_update(struct meta *m, int64_t id, const char *description,
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_exec(c, &changes, SQ_ROBOT_UPDATE, "itt", id, description, metadata_json);
-  return changed(err, changes);
+  return sq_changed(err, changes);
 }
 
 static int sqi_user_set_password(struct meta *m, int64_t id, const char *password_hash)
@@ -329,7 +385,7 @@ static int sqi_user_set_password(struct meta *m, int64_t id, const char *passwor
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_exec(c, &changes, SQ_USER_SET_PASSWORD, "it", id, password_hash);
-  return changed(err, changes);
+  return sq_changed(err, changes);
 }
 
 static int sqi_account_touch(struct meta *m, int64_t id, int64_t now)
@@ -339,7 +395,7 @@ static int sqi_account_touch(struct meta *m, int64_t id, int64_t now)
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_exec(c, &changes, SQ_ACCOUNT_TOUCH, "ii", id, now);
-  return changed(err, changes);
+  return sq_changed(err, changes);
 }
 
 static int sqi_account_delete(struct meta *m, int64_t id)
@@ -352,7 +408,7 @@ static int sqi_account_delete(struct meta *m, int64_t id)
    * in turn theirs). */
   if (!err)
     err = sq_exec(c, &changes, SQ_ACCOUNT_DELETE, "i", id);
-  return changed(err, changes);
+  return sq_changed(err, changes);
 }
 
 static int sqi_user_count(struct meta *m, int64_t *out)
@@ -370,8 +426,8 @@ static int sqi_robot_list(struct meta *m, struct pool *p, struct ident_account *
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_ROBOT_LIST, "ii", owner_id, row_limit(limit));
-  return err ? err : read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
-                               read_account);
+  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
+                                  sq_read_account);
 }
 
 /* Smallest string above every string starting with prefix, in bytewise
@@ -415,7 +471,8 @@ static int sqi_account_search(struct meta *m, struct pool *p, struct ident_accou
   else
     err = sq_query(c, &st, SQ_ACCOUNT_SEARCH_OPEN, "ti", prefix, row_limit(limit));
   if (!err)
-    err = read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit, read_account);
+    err = sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
+                       sq_read_account);
   free(upper); /* bound SQLITE_STATIC: only after the statement is reset */
   return err;
 }
@@ -454,7 +511,7 @@ static int sqi_cred_by_index(struct meta *m, struct pool *p, struct ident_cred *
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_CRED_BY_INDEX, "t", index);
-  return err ? err : read_one(out, sizeof(*out), c, p, st, read_cred);
+  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, read_cred);
 }
 
 static int sqi_cred_get(struct meta *m, struct pool *p, struct ident_cred *out, int64_t id)
@@ -464,7 +521,7 @@ static int sqi_cred_get(struct meta *m, struct pool *p, struct ident_cred *out, 
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_CRED_GET, "i", id);
-  return err ? err : read_one(out, sizeof(*out), c, p, st, read_cred);
+  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, read_cred);
 }
 
 static int sqi_cred_latest(struct meta *m, struct pool *p, struct ident_cred *out,
@@ -475,7 +532,7 @@ static int sqi_cred_latest(struct meta *m, struct pool *p, struct ident_cred *ou
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_CRED_LATEST, "ii", account_id, (int64_t)kind);
-  return err ? err : read_one(out, sizeof(*out), c, p, st, read_cred);
+  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, read_cred);
 }
 
 static int sqi_cred_replace(struct meta *m, int64_t *out_id, const struct ident_cred *cr)
@@ -505,7 +562,7 @@ static int sqi_cred_delete(struct meta *m, int64_t id)
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_exec(c, &changes, SQ_CRED_DELETE, "i", id);
-  return changed(err, changes);
+  return sq_changed(err, changes);
 }
 
 /* --- repositories ------------------------------------------------------------ */
@@ -519,7 +576,7 @@ static int sqi_repo_get(struct meta *m, struct pool *p, struct ident_repo *out, 
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_IREPO_GET, "t", name);
-  return err ? err : read_one(out, sizeof(*out), c, p, st, read_repo);
+  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, read_repo);
 }
 
 static int sqi_repo_set_public(struct meta *m, int64_t repo_id, int is_public)
@@ -529,7 +586,7 @@ static int sqi_repo_set_public(struct meta *m, int64_t repo_id, int is_public)
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_exec(c, &changes, SQ_IREPO_SET_PUBLIC, "ii", repo_id, (int64_t)(is_public != 0));
-  return changed(err, changes);
+  return sq_changed(err, changes);
 }
 
 static int sqi_repo_set_description(struct meta *m, int64_t repo_id, const char *description)
@@ -541,7 +598,7 @@ static int sqi_repo_set_description(struct meta *m, int64_t repo_id, const char 
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_exec(c, &changes, SQ_IREPO_SET_DESCRIPTION, "it", repo_id, description);
-  return changed(err, changes);
+  return sq_changed(err, changes);
 }
 
 static int sqi_repo_list_ns(struct meta *m, struct pool *p, struct ident_repo **out,
@@ -566,7 +623,8 @@ static int sqi_repo_list_ns(struct meta *m, struct pool *p, struct ident_repo **
   err = sq_query(c, &st, SQ_IREPO_LIST_RANGE, "tti",
                  last && strcmp(last, lo) > 0 ? last : lo, hi, sq_fetch_limit(limit));
   if (!err)
-    err = read_rows((void **)out, out_n, out_more, sizeof(**out), c, p, st, limit, read_repo);
+    err = sq_read_rows((void **)out, out_n, out_more, sizeof(**out), c, p, st, limit,
+                       read_repo);
 out:
   free(lo);
   free(hi);
@@ -580,7 +638,7 @@ static int sqi_repo_delete(struct meta *m, int64_t repo_id)
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_exec(c, &changes, SQ_IREPO_DELETE, "i", repo_id);
-  return changed(err, changes);
+  return sq_changed(err, changes);
 }
 
 /* --- permissions ------------------------------------------------------------- */
@@ -594,7 +652,7 @@ static int sqi_perm_set(struct meta *m, int64_t repo_id, int64_t account_id,
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
   if (!err)
-    err = account_kind(c, &kind, account_id);
+    err = sq_account_kind(c, &kind, account_id);
   if (!err && kind == IDENT_ORG) /* orgs act through teams */
     err = ERR_INVALID;
   /* An unknown repository fails the foreign key: ERR_NOTFOUND. */
@@ -610,7 +668,7 @@ static int sqi_perm_delete(struct meta *m, int64_t repo_id, int64_t account_id)
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_exec(c, &changes, SQ_PERM_DELETE, "ii", repo_id, account_id);
-  return changed(err, changes);
+  return sq_changed(err, changes);
 }
 
 static int sqi_perm_get(struct meta *m, enum ident_role *out, int64_t repo_id,
@@ -634,8 +692,8 @@ static int sqi_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm 
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_PERM_LIST_REPO, "i", repo_id);
-  return err ? err : read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
-                               read_perm);
+  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st,
+                                  SIZE_MAX, sq_read_perm);
 }
 
 static int sqi_perm_list_account(struct meta *m, struct pool *p, struct ident_perm **out,
@@ -646,53 +704,8 @@ static int sqi_perm_list_account(struct meta *m, struct pool *p, struct ident_pe
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_PERM_LIST_ACCOUNT, "i", account_id);
-  return err ? err : read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
-                               read_perm);
-}
-
-/* --- teams ------------------------------------------------------------------- */
-
-static int sqi_team_set(struct meta *m, int64_t *out_id, int64_t org_id, const char *name,
-                        enum ident_org_role role, const char *description)
-{
-  struct sq_conn *c;
-  enum ident_kind kind;
-  if (!name || !*name || role < ORG_MEMBER || role > ORG_ADMIN)
-    return ERR_INVALID;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = account_kind(c, &kind, org_id);
-  if (!err && kind != IDENT_ORG)
-    err = ERR_INVALID;
-  /* description NULL: "" for a new team, unchanged for an existing one */
-  if (!err)
-    err = sq_int64(c, out_id, SQ_TEAM_UPSERT, "itit", org_id, name, (int64_t)role, description);
-  return err;
-}
-
-static int sqi_team_add_member(struct meta *m, int64_t team_id, int64_t account_id)
-{
-  struct sq_conn *c;
-  enum ident_kind kind;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = account_kind(c, &kind, account_id);
-  if (!err && kind == IDENT_ORG)
-    err = ERR_INVALID;
-  /* ERR_EXISTS if already a member, ERR_NOTFOUND for an unknown team. */
-  if (!err)
-    err = sq_exec(c, NULL, SQ_TEAM_MEMBER_INSERT, "ii", team_id, account_id);
-  return err;
-}
-
-static int sqi_team_remove_member(struct meta *m, int64_t team_id, int64_t account_id)
-{
-  struct sq_conn *c;
-  int changes = 0;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_exec(c, &changes, SQ_TEAM_MEMBER_DELETE, "ii", team_id, account_id);
-  return changed(err, changes);
+  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st,
+                                  SIZE_MAX, sq_read_perm);
 }
 
 /* --- effective rights -------------------------------------------------------- */
@@ -750,9 +763,24 @@ const struct ident_ops meta_sqlite_ident_ops = {
   .perm_get = sqi_perm_get,
   .perm_list_repo = sqi_perm_list_repo,
   .perm_list_account = sqi_perm_list_account,
-  .team_set = sqi_team_set,
-  .team_add_member = sqi_team_add_member,
-  .team_remove_member = sqi_team_remove_member,
+  .team_set = sq_team_set,
+  .team_add_member = sq_team_add_member,
+  .team_remove_member = sq_team_remove_member,
+  .team_get = sq_team_get,
+  .team_list = sq_team_list,
+  .team_delete = sq_team_delete,
+  .team_members = sq_team_members,
+  .team_perm_set = sq_team_perm_set,
+  .team_perm_delete = sq_team_perm_delete,
+  .team_perm_list_repo = sq_team_perm_list_repo,
+  .team_perm_list_team = sq_team_perm_list_team,
+  .team_list_member = sq_team_list_member,
+  .proto_add = sq_proto_add,
+  .proto_list = sq_proto_list,
+  .proto_get = sq_proto_get,
+  .proto_set_role = sq_proto_set_role,
+  .proto_delete = sq_proto_delete,
+  .proto_apply = sq_proto_apply,
   .effective_role = sqi_effective_role,
   .org_role = sqi_org_role,
 };

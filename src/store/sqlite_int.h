@@ -4,14 +4,16 @@
 /* Internals of the SQLite metadata backend, shared by store/sqlite.c
  * (connections, statements, repositories, blobs, uploads),
  * store/sqlite_manifest.c (manifests, tags), store/sqlite_ident.c
- * (identity: store/ident.h) and store/sqlite_schema.c (migrations). Nothing outside those files includes this: everyone else
- * goes through store/meta.h. Functions return 0 or an ERR_* code unless
+ * (identity: store/ident.h), store/sqlite_team.c (teams, prototypes) and
+ * store/sqlite_schema.c (migrations). Nothing outside those files includes
+ * this: everyone else goes through store/meta.h and store/ident.h. Functions return 0 or an ERR_* code unless
  * they say they return a SQLite code. */
 
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/ident.h"
 #include "store/meta.h"
 
 /* Busy timeout set on every connection, in milliseconds. */
@@ -85,6 +87,27 @@ enum sq_stmt {
   SQ_TEAM_MEMBER_DELETE,
   SQ_EFFECTIVE_ROLE,
   SQ_ORG_ROLE,
+  /* teams and prototypes (sqlite_team.c); SQL in sq_ident_sql as well */
+  SQ_TEAM_GET,
+  SQ_TEAM_LIST,
+  SQ_TEAM_DELETE,
+  SQ_TEAM_MEMBERS,
+  SQ_TEAM_LIST_MEMBER,
+  SQ_TEAM_ORG,
+  SQ_ACCOUNT_IN_ORG,
+  SQ_TEAM_REPO_CHECK,
+  SQ_TEAM_PERM_UPSERT,
+  SQ_TEAM_PERM_DELETE,
+  SQ_TEAM_PERM_LIST_REPO,
+  SQ_TEAM_PERM_LIST_TEAM,
+  SQ_PROTO_INSERT,
+  SQ_PROTO_LIST,
+  SQ_PROTO_GET,
+  SQ_PROTO_SET_ROLE,
+  SQ_PROTO_DELETE,
+  SQ_PROTO_REPO_CHECK,
+  SQ_PROTO_APPLY_ACCOUNTS,
+  SQ_PROTO_APPLY_TEAMS,
   SQ__COUNT
 };
 
@@ -129,6 +152,57 @@ int sq_list_names(char ***out_names, size_t *out_n, int *out_more, struct sq_con
                   struct pool *p, sqlite3_stmt *st, size_t limit);
 /* Maps a SQLite result code to an ERR_* code and logs what failed (`what`). */
 int sq_err(struct sq_conn *c, int rc, const char *what);
+
+/* --- sqlite_ident.c: row readers shared with sqlite_team.c ---------------- */
+/* Reads the current row of st into *dst (a struct of the reader's type). */
+typedef int (*sq_row_fn)(void *dst, struct pool *p, sqlite3_stmt *st);
+/* Readers of an ident_account (ACCOUNT_COLS order) and of an ident_perm
+ * (repo_id, repo name, is_public, account id, name, kind, role). */
+int sq_read_account(void *dst, struct pool *p, sqlite3_stmt *st);
+int sq_read_perm(void *dst, struct pool *p, sqlite3_stmt *st);
+/* Steps st to its one row and reads it into out (elem bytes, at most
+ * SQ_ROW_MAX, staged so out is written only on success); ERR_NOTFOUND when
+ * no row. Resets st. */
+#define SQ_ROW_MAX 160
+int sq_read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, sqlite3_stmt *st,
+                sq_row_fn fn);
+/* Steps st into a pool array of at most `limit` elements; *out_more (may be
+ * NULL) is set when another row follows. Resets st. */
+int sq_read_rows(void **out, size_t *out_n, int *out_more, size_t elem, struct sq_conn *c,
+                 struct pool *p, sqlite3_stmt *st, size_t limit, sq_row_fn fn);
+/* Kind (enum ident_kind) of account id; ERR_NOTFOUND. */
+int sq_account_kind(struct sq_conn *c, enum ident_kind *out, int64_t id);
+/* err, or ERR_NOTFOUND when an UPDATE/DELETE changed no row. */
+int sq_changed(int err, int changes);
+
+/* --- sqlite_team.c: team and prototype entries of meta_sqlite_ident_ops --- */
+int sq_team_set(struct meta *m, int64_t *out_id, int64_t org_id, const char *name,
+                enum ident_org_role role, const char *description);
+int sq_team_add_member(struct meta *m, int64_t team_id, int64_t account_id);
+int sq_team_remove_member(struct meta *m, int64_t team_id, int64_t account_id);
+int sq_team_get(struct meta *m, struct pool *p, struct ident_team *out, int64_t org_id,
+                const char *name);
+int sq_team_list(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
+                 int64_t org_id);
+int sq_team_delete(struct meta *m, int64_t team_id);
+int sq_team_members(struct meta *m, struct pool *p, struct ident_account **out, size_t *out_n,
+                    int64_t team_id);
+int sq_team_perm_set(struct meta *m, int64_t repo_id, int64_t team_id, enum ident_role role);
+int sq_team_perm_delete(struct meta *m, int64_t repo_id, int64_t team_id);
+int sq_team_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm **out,
+                           size_t *out_n, int64_t repo_id);
+int sq_team_perm_list_team(struct meta *m, struct pool *p, struct ident_perm **out,
+                           size_t *out_n, int64_t team_id);
+int sq_team_list_member(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
+                        int64_t org_id, int64_t account_id);
+int sq_proto_add(struct meta *m, int64_t *out_id, const struct ident_proto *pr);
+int sq_proto_list(struct meta *m, struct pool *p, struct ident_proto **out, size_t *out_n,
+                  int64_t org_id);
+int sq_proto_get(struct meta *m, struct pool *p, struct ident_proto *out, int64_t org_id,
+                 int64_t id);
+int sq_proto_set_role(struct meta *m, int64_t org_id, int64_t id, enum ident_role role);
+int sq_proto_delete(struct meta *m, int64_t org_id, int64_t id);
+int sq_proto_apply(struct meta *m, int64_t repo_id, int64_t org_id, int64_t creator_id);
 
 /* --- sqlite_schema.c ------------------------------------------------------ */
 /* Sets a busy handler that waits up to META_SQLITE_BUSY_MS (*busy_start is

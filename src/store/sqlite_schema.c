@@ -134,6 +134,23 @@ static const struct migration migrations[] = {
     "CREATE INDEX repo_perm_team ON repo_perm(team_id);"
     "ALTER TABLE repo ADD COLUMN is_public SMALLINT NOT NULL DEFAULT 0;"
     "ALTER TABLE repo ADD COLUMN description TEXT NOT NULL DEFAULT '';" },
+  /* Default permissions of an org (Quay's prototypes): when the activating
+   * account (NULL: anyone) creates a repository in org_id, the delegate
+   * (exactly one account or team) gets role 1 read, 2 write, 3 admin. They
+   * go with the org, the activating account, or the delegate. */
+  { 3,
+    "CREATE TABLE prototype ("
+    "  id INTEGER PRIMARY KEY,"
+    "  org_id BIGINT NOT NULL REFERENCES account(id) ON DELETE CASCADE,"
+    "  activating_account_id BIGINT REFERENCES account(id) ON DELETE CASCADE,"
+    "  delegate_account_id BIGINT REFERENCES account(id) ON DELETE CASCADE,"
+    "  delegate_team_id BIGINT REFERENCES team(id) ON DELETE CASCADE,"
+    "  role SMALLINT NOT NULL CHECK (role BETWEEN 1 AND 3),"
+    "  CHECK ((delegate_account_id IS NULL) <> (delegate_team_id IS NULL)));"
+    "CREATE INDEX prototype_org ON prototype(org_id, activating_account_id);"
+    "CREATE INDEX prototype_activating ON prototype(activating_account_id);"
+    "CREATE INDEX prototype_delegate_account ON prototype(delegate_account_id);"
+    "CREATE INDEX prototype_delegate_team ON prototype(delegate_team_id);" },
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -95,12 +95,16 @@ class Clients:
             return []
         return prefix if r.returncode == 0 else []
 
-    def run(self, argv, ok=True, timeout=CMD_TIMEOUT, binary=False):
+    def forget_logins(self):
+        """Empties the auth file: the next client call is anonymous until a login."""
+        self._write("auth.json", json.dumps({"auths": {}}))
+
+    def run(self, argv, ok=True, timeout=CMD_TIMEOUT, binary=False, input=None):
         """Run a client; if ok is True assert it succeeded, if False assert it failed (None: either).
         Output is text, or bytes if binary (for byte-exact manifests)."""
         try:
             r = subprocess.run(self.prefix + argv, capture_output=True, text=not binary,
-                               env=self.env, timeout=timeout)
+                               env=self.env, timeout=timeout, input=input)
         except subprocess.TimeoutExpired as e:
             raise AssertionError(f"timed out after {timeout}s: {' '.join(argv)}\n"
                                  f"stdout:\n{_tail(e.stdout or '')}\nstderr:\n{_tail(e.stderr or '')}\n"
@@ -112,11 +116,11 @@ class Clients:
                 f"wharf log:\n{_tail(self.wharf.read_log())}")
         return r
 
-    def skopeo(self, *args, ok=True, binary=False):
-        return self.run([SKOPEO, "--policy", self.policy, *args], ok=ok, binary=binary)
+    def skopeo(self, *args, ok=True, binary=False, input=None):
+        return self.run([SKOPEO, "--policy", self.policy, *args], ok=ok, binary=binary, input=input)
 
-    def podman(self, *args, ok=True):
-        return self.run([PODMAN, *self.podman_global, *args], ok=ok)
+    def podman(self, *args, ok=True, input=None):
+        return self.run([PODMAN, *self.podman_global, *args], ok=ok, input=input)
 
     def ref(self, repo_ref):
         """docker:// reference to wharf."""

@@ -1,0 +1,110 @@
+#ifndef WHARF_API_API_H
+#define WHARF_API_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "server/req.h"
+#include "store/ident.h"
+
+/* Quay-compatible /api/v1 handlers, one file per resource, one function per
+ * row of the route table (server/routes.c). Each responds exactly once.
+ * Error bodies follow spec §0: req_error() writes Quay's ApiException shape
+ * on these routes; "data-model" errors are api_message()'s {"message"}. */
+
+/* user.c */
+int api_user_get(struct req *r);              /* GET user/ (getLoggedInUser) */
+
+/* organization.c */
+int api_org_create(struct req *r);            /* POST organization/ (createOrganization) */
+int api_org_get(struct req *r);               /* GET organization/{orgname} (getOrganization) */
+int api_org_delete(struct req *r);            /* DELETE organization/{orgname} */
+
+/* robot.c: with {orgname} the org's robots, without it the caller's own */
+int api_robot_list(struct req *r);            /* GET .../robots (getOrgRobots, getUserRobots) */
+int api_robot_get(struct req *r);             /* GET .../robots/{robot_shortname} */
+int api_robot_put(struct req *r);             /* PUT: create (201) or update (200) */
+int api_robot_delete(struct req *r);          /* DELETE: 204 */
+int api_robot_regenerate(struct req *r);      /* POST .../regenerate */
+int api_robot_permissions(struct req *r);     /* GET .../permissions */
+
+/* permission.c: repository user permissions (spec §3) */
+int api_perm_user_list(struct req *r);        /* GET repository/{repository}/permissions/user/ */
+int api_perm_user_get(struct req *r);         /* GET .../permissions/user/{username} */
+int api_perm_user_put(struct req *r);         /* PUT .../permissions/user/{username} */
+int api_perm_user_delete(struct req *r);      /* DELETE .../permissions/user/{username} */
+
+/* repository.c (spec §4.3) */
+int api_repo_create(struct req *r);           /* POST repository (createRepo) */
+int api_repo_list(struct req *r);             /* GET repository?namespace= (listRepos) */
+int api_repo_get(struct req *r);              /* GET repository/{repository} (getRepo) */
+int api_repo_update(struct req *r);           /* PUT repository/{repository} (updateRepo) */
+int api_repo_delete(struct req *r);           /* DELETE repository/{repository} */
+int api_repo_visibility(struct req *r);       /* POST .../changevisibility */
+
+/* discovery.c */
+int api_discovery(struct req *r);             /* GET discovery: Swagger 2.0 from the route table */
+int api_error_type(struct req *r);            /* GET error/{type} */
+
+/* --- shared helpers (common.c) ------------------------------------------ */
+
+/* Quay's username/namespace/robot-shortname expression (spec §2.3). */
+#define API_NAME_REGEX "^([a-z0-9]+(?:[._-][a-z0-9]+)*)$"
+/* Longest repository description accepted (bytes). */
+#define API_DESCRIPTION_MAX 65536
+
+/* Parses r->body (at most app->json_max bytes) as JSON into *out (caller
+ * decrefs). An empty body gives *out = NULL when `optional`, else a 400.
+ * A present body must be an object (JSON null counts as absent when
+ * optional). On failure responds 400/413 and returns non-zero. */
+int api_json_body(struct req *r, json_t **out, int optional);
+/* Reads an optional string member of obj (absent: *out = NULL). On a wrong
+ * type, a required member missing, or more than max characters responds 400 and
+ * returns non-zero. *out points into obj. */
+int api_json_string(struct req *r, const char **out, json_t *obj, const char *key, size_t max,
+                    int required);
+
+/* Quay's bool query parameter (spec §0): def when absent, false for
+ * "false"/"False"/"FALSE"/"0"/""/"null", true otherwise. */
+int api_bool_param(const struct req *r, const char *name, int def);
+
+/* 0 when s is a valid user/org/robot-short/team name; otherwise the Quay
+ * reason ("Namespace must match expression ..." / "... length") in the pool. */
+const char *api_name_problem(struct pool *p, const char *s);
+/* Repository name part (without namespace) per Quay's extended-names rule. */
+int api_repo_name_valid(const char *name);
+
+/* RFC 2822 date ("Thu, 01 Dec 2016 00:00:00 -0000") of t; JSON null for 0. */
+json_t *api_date(int64_t t);
+/* {"name","hash","color","kind"}; kind "user"|"robot"|"team"|"org". */
+json_t *api_avatar(const char *name, const char *kind);
+/* Avatar kind of an account kind. */
+const char *api_account_kind(enum ident_kind kind);
+
+/* "read"/"write"/"admin" (NULL for ROLE_NONE). */
+const char *api_role_name(enum ident_role role);
+/* Parses a role name; 0 or ERR_INVALID. */
+int api_role_parse(enum ident_role *out, const char *s);
+
+/* Responds 400 {"message": msg} (Quay's data-model error shape). */
+int api_message(struct req *r, const char *msg);
+/* Logs and responds 500 (503 for ERR_IO) for an unexpected store error. */
+int api_internal(struct req *r, int rc, const char *what);
+
+/* Splits "ns/name" into its namespace (pool copy) and the rest (pointer into repo). */
+int api_split_repo(struct pool *p, const char **out_ns, const char **out_name, const char *repo);
+/* Whether the caller may administer org account org_id (superuser, or an
+ * org-admin team member; API tokens also need org:admin). */
+int api_is_org_admin(struct req *r, int64_t org_id);
+
+/* --- robots (robot.c), shared with the user and org views ---------------- */
+enum { API_ROBOT_TOKEN = 1, API_ROBOT_META = 2 };
+/* Robot JSON of spec §2.2 into *out (caller decrefs): name, created,
+ * last_accessed, description, plus token (decrypted from the store) and
+ * unstructured_metadata as flags ask. A robot without a token gets no
+ * `token` key. */
+int api_robot_json(json_t **out, struct req *r, const struct ident_account *robot, unsigned flags);
+
+#endif

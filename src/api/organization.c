@@ -1,0 +1,175 @@
+/* Organizations (spec §4.1): create, view, delete. A new org gets the team
+ * `owners` (org admin) holding its creator. Org names follow the username
+ * rules; names are unique across users, orgs and robots. */
+#include <string.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/pool.h"
+
+#define EMAIL_MAX 254
+#define TAG_EXPIRATION_DEFAULT 1209600
+#define REPO_BATCH 100
+
+/* A plausible address: local@domain.tld, printable, no spaces. */
+static int email_valid(const char *s)
+{
+  const char *at = strchr(s, '@');
+  if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.'))
+    return 0;
+  size_t n = strlen(s);
+  if (n > EMAIL_MAX || s[n - 1] == '.' || at[1] == '.')
+    return 0;
+  for (const char *c = s; *c; c++)
+    if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+      return 0;
+  return 1;
+}
+
+/* Reads and checks {"name","email","contact_email"}; responds on failure. */
+static int org_body(struct req *r, const char **out_name, const char **out_email)
+{
+  json_t *body = NULL;
+  const char *name, *email, *contact, *captcha;
+  int rc = -1;
+  if (api_json_body(r, &body, 0))
+    return -1;
+  if (api_json_string(r, &name, body, "name", 1024, 1) ||
+      api_json_string(r, &email, body, "email", 1024, 0) ||
+      api_json_string(r, &contact, body, "contact_email", 1024, 0) ||
+      api_json_string(r, &captcha, body, "recaptcha_response", 65536, 0))
+    goto out;
+  const char *problem = api_name_problem(r->pool, name);
+  if (problem) {
+    req_error(r, 400, "invalid_request",
+              pool_printf(r->pool, "Invalid namespace %.300s: %s", name, problem), NULL);
+    goto out;
+  }
+  if (email && *email && !email_valid(email)) {
+    req_error(r, 400, "invalid_request",
+              pool_printf(r->pool, "Invalid email address: %.300s", email), NULL);
+    goto out;
+  }
+  *out_name = pool_strdup(r->pool, name);
+  *out_email = email && *email ? pool_strdup(r->pool, email) : NULL;
+  rc = *out_name ? 0 : (api_internal(r, ERR_NOMEM, "org body"), -1);
+out:
+  json_decref(body);
+  return rc;
+}
+
+int api_org_create(struct req *r)
+{
+  static const char taken[] = "A user or organization with this name already exists";
+  const char *name, *email;
+  struct ident_account a;
+  int64_t team_id;
+  if (org_body(r, &name, &email))
+    return 0;
+  int rc = ident_account_by_name(r->app->meta, r->pool, &a, name);
+  if (rc == 0)
+    return req_error(r, 400, "invalid_request", taken, NULL);
+  if (rc != ERR_NOTFOUND)
+    return api_internal(r, rc, "org lookup");
+  memset(&a, 0, sizeof(a));
+  a.kind = IDENT_ORG;
+  a.name = (char *)name;
+  a.email = (char *)email;
+  a.enabled = 1;
+  rc = ident_account_create(r->app->meta, &a.id, &a);
+  if (rc == ERR_EXISTS)
+    return req_error(r, 400, "invalid_request", taken, NULL);
+  if (rc)
+    return api_internal(r, rc, "org create");
+  rc = ident_team_set(r->app->meta, &team_id, a.id, "owners", ORG_ADMIN, "");
+  if (!rc)
+    rc = ident_team_add_member(r->app->meta, team_id, r->principal.id);
+  if (rc) {
+    ident_account_delete(r->app->meta, a.id);
+    return api_internal(r, rc, "org owners team");
+  }
+  LOG(LOG_INFO, "organization %s created by %s", name, r->principal.name);
+  /* a JSON string, not plain text: clients parse every body as JSON */
+  static const char created[] = "\"Created\"";
+  return req_respond(r, 201, "application/json", created, sizeof(created) - 1);
+}
+
+/* The {orgname} account; 404 when it is not an organization. */
+static int org_lookup(struct req *r, struct ident_account *out)
+{
+  int rc = ident_account_by_name(r->app->meta, r->pool, out, req_param(r, "orgname"));
+  if (rc == 0 && out->kind != IDENT_ORG)
+    rc = ERR_NOTFOUND;
+  if (rc == ERR_NOTFOUND)
+    return req_error(r, 404, "not_found", "Not Found", NULL), -1;
+  if (rc)
+    return api_internal(r, rc, "org lookup"), -1;
+  return 0;
+}
+
+int api_org_get(struct req *r)
+{
+  struct ident_account org;
+  if (org_lookup(r, &org))
+    return 0;
+  int is_admin = api_is_org_admin(r, org.id);
+  int is_member = is_admin;
+  if (!is_member && r->principal.kind != PRINCIPAL_ANONYMOUS) {
+    enum ident_org_role role = ORG_NONE;
+    is_member = r->principal.is_superuser ||
+                (ident_org_role(r->app->meta, &role, r->principal.id, org.id) == 0 &&
+                 role >= ORG_MEMBER);
+  }
+  json_t *j = json_pack("{s:s, s:s, s:o, s:b, s:b}", "name", org.name, "email",
+                        is_admin && org.email ? org.email : "", "avatar",
+                        api_avatar(org.name, "org"), "is_admin", is_admin, "is_member", is_member);
+  if (j && is_admin) {
+    json_object_set_new(j, "invoice_email", json_false());
+    json_object_set_new(j, "invoice_email_address", json_null());
+    json_object_set_new(j, "tag_expiration_s", json_integer(TAG_EXPIRATION_DEFAULT));
+    json_object_set_new(j, "is_free_account", json_true());
+  }
+  if (!j)
+    return api_internal(r, ERR_NOMEM, "org view");
+  return req_respond_json(r, 200, j);
+}
+
+/* Deletes every repository of namespace ns (its blobs are left to GC). */
+static int delete_repos(struct req *r, const char *ns)
+{
+  for (;;) {
+    struct ident_repo *repos = NULL;
+    size_t n = 0;
+    int more = 0;
+    struct pool *p = pool_new();
+    if (!p)
+      return ERR_NOMEM;
+    int rc = ident_repo_list_ns(r->app->meta, p, &repos, &n, &more, ns, NULL, REPO_BATCH);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+      rc = ident_repo_delete(r->app->meta, repos[i].id);
+      if (rc == ERR_NOTFOUND) /* deleted concurrently */
+        rc = 0;
+    }
+    pool_free(p);
+    if (rc || n == 0)
+      return rc;
+  }
+}
+
+int api_org_delete(struct req *r)
+{
+  struct ident_account org;
+  if (org_lookup(r, &org))
+    return 0;
+  int rc = delete_repos(r, org.name);
+  if (!rc)
+    rc = ident_account_delete(r->app->meta, org.id);
+  if (rc == ERR_NOTFOUND)
+    return req_error(r, 404, "not_found", "Not Found", NULL);
+  if (rc)
+    return api_internal(r, rc, "org delete");
+  LOG(LOG_INFO, "organization %s deleted by %s", org.name, r->principal.name);
+  return req_respond(r, 204, NULL, NULL, 0);
+}
