@@ -1,6 +1,7 @@
 /* Blob reads and deletes (end-2, end-10). Reads go out with sendfile. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,6 +57,21 @@ int reg_parse_range(const char *h, int64_t size, int64_t *out_start, int64_t *ou
   return 1;
 }
 
+struct stream_ctx {
+  struct blob_store *bs;
+  int64_t start;
+  char digest[DIGEST_MAX];
+};
+
+static long stream_read(void *ctx, uint64_t offset, char *buf, size_t max)
+{
+  struct stream_ctx *sc = ctx;
+  size_t n = 0;
+  if (blob_read(sc->bs, &n, sc->digest, sc->start + (int64_t)offset, buf, max) != 0)
+    return -1;
+  return (long)n;
+}
+
 static int blob_serve(struct req *r)
 {
   int64_t repo, size;
@@ -76,6 +92,8 @@ static int blob_serve(struct req *r)
   int fd = -1;
   int64_t fsize;
   rc = blob_open_fd(r->app->blobs, &fd, &fsize, digest);
+  if (rc == ERR_UNSUPPORTED) /* a backend without fds: stream through blob_read */
+    rc = blob_stat(r->app->blobs, &fsize, digest);
   if (rc == ERR_NOTFOUND) {
     LOG(LOG_ERROR, "blob %s is linked but missing from storage", digest);
     return req_error(r, 404, OCI_BLOB_UNKNOWN, "blob unknown to registry", digest);
@@ -89,18 +107,27 @@ static int blob_serve(struct req *r)
   int64_t start = 0, len = fsize;
   int pr = reg_parse_range(req_header(r, "Range"), fsize, &start, &len);
   if (pr < 0) {
-    close(fd);
+    if (fd >= 0)
+      close(fd);
     req_set_headerf(r, "Content-Range", "bytes */%" PRId64, fsize);
     return req_error(r, 416, OCI_SIZE_INVALID, "requested range not satisfiable",
                      req_header(r, "Range"));
   }
-  if (pr > 0) {
+  unsigned status = pr > 0 ? 206 : 200;
+  if (pr > 0)
     req_set_headerf(r, "Content-Range", "bytes %" PRId64 "-%" PRId64 "/%" PRId64, start,
                     start + len - 1, fsize);
-    return req_respond_fd(r, 206, "application/octet-stream", fd, (uint64_t)start,
+  if (fd >= 0)
+    return req_respond_fd(r, status, "application/octet-stream", fd, (uint64_t)start,
                           (uint64_t)len);
-  }
-  return req_respond_fd(r, 200, "application/octet-stream", fd, 0, (uint64_t)fsize);
+  struct stream_ctx *sc = malloc(sizeof(*sc));
+  if (!sc)
+    return reg_internal(r, ERR_NOMEM, "blob stream");
+  sc->bs = r->app->blobs;
+  sc->start = start;
+  snprintf(sc->digest, sizeof(sc->digest), "%s", digest);
+  return req_respond_reader(r, status, "application/octet-stream", (uint64_t)len, stream_read, sc,
+                            free);
 }
 
 int reg_blob_get(struct req *r)

@@ -230,6 +230,56 @@ int req_respond_fd(struct req *r, unsigned status, const char *ctype, int fd, ui
   return set_response(r, status, resp, ctype, length);
 }
 
+struct reader_ctx {
+  long (*read)(void *ctx, uint64_t offset, char *buf, size_t max);
+  void *ctx;
+  void (*free_ctx)(void *ctx);
+};
+
+static ssize_t reader_cb(void *cls, uint64_t pos, char *buf, size_t max)
+{
+  struct reader_ctx *rc = cls;
+  long n = rc->read(rc->ctx, pos, buf, max);
+  if (n < 0)
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+  if (n == 0)
+    return MHD_CONTENT_READER_END_OF_STREAM;
+  return (ssize_t)n;
+}
+
+static void reader_free(void *cls)
+{
+  struct reader_ctx *rc = cls;
+  if (rc->free_ctx)
+    rc->free_ctx(rc->ctx);
+  free(rc);
+}
+
+int req_respond_reader(struct req *r, unsigned status, const char *ctype, uint64_t length,
+                       long (*read)(void *ctx, uint64_t offset, char *buf, size_t max),
+                       void *ctx, void (*free_ctx)(void *ctx))
+{
+  struct reader_ctx *rc = malloc(sizeof(*rc));
+  if (!rc) {
+    if (free_ctx)
+      free_ctx(ctx);
+    return ERR_NOMEM;
+  }
+  rc->read = read;
+  rc->ctx = ctx;
+  rc->free_ctx = free_ctx;
+  struct MHD_Response *resp;
+  if (r->is_head) {
+    reader_free(rc);
+    resp = MHD_create_response_from_callback(length, 4096, never_read, NULL, NULL);
+  } else {
+    resp = MHD_create_response_from_callback(length, 256 * 1024, reader_cb, rc, reader_free);
+    if (!resp)
+      reader_free(rc);
+  }
+  return set_response(r, status, resp, ctype, length);
+}
+
 int req_error(struct req *r, unsigned status, const char *code, const char *message,
               const char *detail)
 {

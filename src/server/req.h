@@ -97,6 +97,14 @@ int req_respond_json(struct req *r, unsigned status, json_t *j);
  * `length` is the Content-Length sent (for HEAD too). */
 int req_respond_fd(struct req *r, unsigned status, const char *ctype, int fd, uint64_t offset,
                    uint64_t length);
+/* Responds with `length` bytes produced by read(ctx, offset, buf, max) —
+ * for blob backends without fds (S3). read returns bytes written (> 0), 0 at
+ * the end, or -1 on error (the connection is then closed: the client sees a
+ * short body, never wrong bytes). free_ctx(ctx) runs when the response is
+ * done (NULL ok). */
+int req_respond_reader(struct req *r, unsigned status, const char *ctype, uint64_t length,
+                       long (*read)(void *ctx, uint64_t offset, char *buf, size_t max),
+                       void *ctx, void (*free_ctx)(void *ctx));
 /* Error body in the route's API format: OCI {"errors":[{code,message,detail}]}
  * or Quay's {"detail","error_message","error_type","title","type","status"}.
  * detail may be NULL. */
