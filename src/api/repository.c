@@ -88,6 +88,9 @@ static int repo_create(struct req *r, const struct repo_new *n)
    * a user's own namespace needs no row. */
   if (!rc && strcmp(n->ns, r->principal.name) != 0)
     rc = ident_perm_set(r->app->meta, id, r->principal.id, ROLE_ADMIN);
+  /* then the org's default permissions (prototypes) */
+  if (!rc && ns.kind == IDENT_ORG)
+    rc = ident_proto_apply(r->app->meta, id, ns.id, r->principal.id);
   if (rc)
     return api_internal(r, rc, "repository create");
   LOG(LOG_INFO, "repository %s created by %s", full, r->principal.name);

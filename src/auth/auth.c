@@ -166,7 +166,23 @@ static int auth_api_token(struct principal *out, const char **reason, struct app
     scopes = 0;
   from_account(out, &acct, cred.id, scopes);
   out->kind = PRINCIPAL_TOKEN;
+  ident_token_touch(app->meta, cred.id, time_now(), TOUCH_EVERY); /* best effort */
   return AUTH_OK;
+}
+
+/* password_verify(), also taking the password as auth_password_encrypt()
+ * made it (Quay's encrypted_password, for docker login): a blob that
+ * decrypts under the server key is checked as the password it holds. */
+static int verify_password(struct app *app, const char *hash, const char *password)
+{
+  char *plain = NULL;
+  size_t n = 0;
+  if (keys_decrypt(app->keys, &plain, &n, password) != 0)
+    return password_verify(hash, password);
+  int rc = strlen(plain) == n ? password_verify(hash, plain) : ERR_DENIED;
+  OPENSSL_cleanse(plain, n);
+  free(plain);
+  return rc;
 }
 
 static int auth_password(struct principal *out, const char **reason, struct app *app,
@@ -193,13 +209,31 @@ static int auth_password(struct principal *out, const char **reason, struct app 
   if (rc)
     return rc;
   if (!pwcache_hit(key, acct.password_hash)) {
-    if (password_verify(acct.password_hash, password) != 0)
+    if (verify_password(app, acct.password_hash, password) != 0)
       return AUTH_BAD;
     pwcache_put(key, acct.password_hash);
   }
   from_account(out, &acct, 0, SCOPE_ALL);
   out->pwv = pw_fingerprint(p, acct.password_hash);
   return AUTH_OK;
+}
+
+int auth_user_password(struct principal *out, const char **reason, struct app *app,
+                       struct pool *p, const char *user, const char *password)
+{
+  struct principal pr;
+  *reason = "Invalid Username or Password";
+  if (!user || !password || strchr(user, '+') || strcmp(user, "$oauthtoken") == 0)
+    return AUTH_BAD;
+  int rc = auth_password(&pr, reason, app, p, user, password);
+  if (rc == AUTH_OK)
+    *out = pr;
+  return rc;
+}
+
+int auth_password_encrypt(char **out, struct app *app, const char *password)
+{
+  return keys_encrypt(app->keys, out, password, strlen(password));
 }
 
 static int auth_basic(struct principal *out, const char **reason, struct app *app, struct pool *p,

@@ -84,6 +84,16 @@ enum {
 int auth_authenticate(struct principal *out, const char **reason, struct app *app, struct pool *p,
                       const char *authorization, int registry);
 
+/* Checks a user's password, or the encrypted form auth_password_encrypt()
+ * gives, as Basic authentication does (robots and tokens are refused):
+ * AUTH_OK with *out the user (allocations in p), AUTH_BAD with *reason, or
+ * a negative ERR_* for store failures. */
+int auth_user_password(struct principal *out, const char **reason, struct app *app,
+                       struct pool *p, const char *user, const char *password);
+/* Quay's "encrypted_password": password encrypted under the server key,
+ * accepted wherever the password is (docker login). *out is malloc'd. */
+int auth_password_encrypt(char **out, struct app *app, const char *password);
+
 /* 0 if p may do perm on target (a repository name for repository perms, an
  * organization name for org perms, NULL otherwise); ERR_DENIED if not;
  * ERR_NOTFOUND if the target namespace does not exist; other ERR_* for

@@ -66,6 +66,34 @@ int reg_tag_valid(const char *tag)
   return 1;
 }
 
+/* What follows the creation of repository `name` by a push: Quay gives the
+ * creator admin on it, then the namespace org's default permissions
+ * (prototypes) apply; Quay skips the latter on push, wharf does not. A
+ * failure is logged, not fatal: the push itself goes on, and what is
+ * missing is access, never more of it. */
+static void repo_created(struct req *r, int64_t repo_id, const char *name)
+{
+  const struct principal *p = &r->principal;
+  struct ident_account ns;
+  int rc;
+  if (!p->is_superuser && (p->kind == PRINCIPAL_ROBOT || p->kind == PRINCIPAL_USER ||
+                           p->kind == PRINCIPAL_TOKEN)) {
+    rc = ident_perm_set(r->app->meta, repo_id, p->id, ROLE_ADMIN);
+    if (rc)
+      LOG(LOG_WARN, "creator permission on %s not recorded: %s", name, err_str(rc));
+  }
+  const char *slash = strchr(name, '/');
+  char *ns_name = slash ? pool_strndup(r->pool, name, (size_t)(slash - name)) : NULL;
+  if (!ns_name || ident_account_by_name(r->app->meta, r->pool, &ns, ns_name) != 0 ||
+      ns.kind != IDENT_ORG)
+    return;
+  rc = ident_proto_apply(r->app->meta, repo_id, ns.id,
+                         p->kind == PRINCIPAL_ANONYMOUS ? 0 : p->id);
+  if (rc)
+    LOG(LOG_WARN, "default permissions of %s not applied to %s: %s", ns_name, name,
+        err_str(rc));
+}
+
 static int repo_resolve(struct req *r, int64_t *out_id, int create)
 {
   const char *name = req_param(r, "name");
@@ -77,14 +105,8 @@ static int repo_resolve(struct req *r, int64_t *out_id, int create)
   int rc = meta_repo_lookup(r->app->meta, out_id, name);
   if (rc == ERR_NOTFOUND && create) {
     rc = meta_repo_ensure(r->app->meta, out_id, name);
-    /* Quay: whoever creates a repository by pushing gets admin on it */
-    if (rc == 0 && !r->principal.is_superuser &&
-        (r->principal.kind == PRINCIPAL_ROBOT || r->principal.kind == PRINCIPAL_USER ||
-         r->principal.kind == PRINCIPAL_TOKEN)) {
-      int prc = ident_perm_set(r->app->meta, *out_id, r->principal.id, ROLE_ADMIN);
-      if (prc)
-        LOG(LOG_WARN, "creator permission on %s not recorded: %s", name, err_str(prc));
-    }
+    if (rc == 0)
+      repo_created(r, *out_id, name);
   }
   if (rc == ERR_NOTFOUND) {
     req_error(r, 404, OCI_NAME_UNKNOWN, "repository name not known to registry", name);

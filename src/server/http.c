@@ -18,6 +18,7 @@
 #include "registry/registry.h"
 #include "server/req.h"
 #include "server/router.h"
+#include "server/webauth.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
@@ -37,6 +38,7 @@ struct req_priv {
   struct req r;
   struct http_server *srv;
   int queued;
+  int csrf_defer;   /* cookie request whose CSRF token is in its form body */
   int body_too_big;
   char ip[INET6_ADDRSTRLEN];
 };
@@ -169,13 +171,20 @@ static void deny(struct req *r, int anonymous, const char *reason)
 
 /* Authenticates and checks the route's permission; responds and returns 0
  * when the request may not go on. */
-static int authorize(struct req *r)
+static int authorize(struct req *r, int *csrf_defer)
 {
   struct app *app = r->app;
   const char *reason = NULL;
-  int rc = auth_authenticate(&r->principal, &reason, app, r->pool,
-                             req_header(r, MHD_HTTP_HEADER_AUTHORIZATION),
-                             r->route->api == API_OCI);
+  const char *authz = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+  int rc = AUTH_OK;
+  /* /api/v1 takes a session cookie when no Authorization is given; cookie
+   * requests that may change something must carry the CSRF token */
+  int cookie = (!authz || !*authz) && r->route->api == API_QUAY
+                 ? webauth_authenticate(r, csrf_defer) : 0;
+  if (cookie < 0)
+    return 0;
+  if (!cookie)
+    rc = auth_authenticate(&r->principal, &reason, app, r->pool, authz, r->route->api == API_OCI);
   if (rc == AUTH_BAD) {
     r->error_code = "AUTH_FAILED";
     deny(r, 1, reason);
@@ -248,7 +257,7 @@ static void dispatch_headers(struct req_priv *rp, const char *url)
     req_error(r, 400, OCI_NAME_INVALID, "invalid repository name", name);
     return;
   }
-  if (!authorize(r))
+  if (!authorize(r, &rp->csrf_defer))
     return;
   const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (cl) {
@@ -296,6 +305,8 @@ static void run_handler(struct req_priv *rp)
   if (rp->body_too_big)
     req_error(r, 413, OCI_SIZE_INVALID, "request body too large",
               pool_printf(r->pool, "at most %zu bytes", r->body.cap));
+  else if (rp->csrf_defer && webauth_check_form(r) != 0)
+    ; /* answered 403 */
   else if (r->route && r->route->handler)
     r->route->handler(r);
   if (!r->resp) {

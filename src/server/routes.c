@@ -2,6 +2,8 @@
  * the row's permission before the handler runs, so a route cannot exist
  * unchecked. Order matters only where patterns overlap: first match wins. */
 #include "api/api.h"
+#include "api/prototype.h"
+#include "api/team.h"
 #include "registry/registry.h"
 #include "server/router.h"
 
@@ -50,6 +52,22 @@ const struct route router_table[] = {
   Q("GET", "/api/v1/repository/{repository}/permissions/user/{username}", PERM_REPO_ADMIN, BODY_NONE, api_perm_user_get, "getUserPermissions", SCOPE_REPO_ADMIN),
   Q("PUT", "/api/v1/repository/{repository}/permissions/user/{username}", PERM_REPO_ADMIN, BODY_BUFFER, api_perm_user_put, "changeUserPermissions", SCOPE_REPO_ADMIN),
   Q("DELETE", "/api/v1/repository/{repository}/permissions/user/{username}", PERM_REPO_ADMIN, BODY_NONE, api_perm_user_delete, "deleteUserPermissions", SCOPE_REPO_ADMIN),
+  /* teams and prototypes */
+  Q("PUT", "/api/v1/organization/{orgname}/team/{teamname}", PERM_ORG_ADMIN, BODY_BUFFER, api_team_put, "updateOrganizationTeam", SCOPE_ORG_ADMIN),
+  Q("DELETE", "/api/v1/organization/{orgname}/team/{teamname}", PERM_ORG_ADMIN, BODY_NONE, api_team_delete, "deleteOrganizationTeam", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/organization/{orgname}/team/{teamname}/members", PERM_ORG_MEMBER, BODY_NONE, api_team_members, "getOrganizationTeamMembers", SCOPE_ORG_ADMIN),
+  Q("PUT", "/api/v1/organization/{orgname}/team/{teamname}/members/{membername}", PERM_ORG_ADMIN, BODY_NONE, api_team_member_put, "updateOrganizationTeamMember", SCOPE_ORG_ADMIN),
+  Q("DELETE", "/api/v1/organization/{orgname}/team/{teamname}/members/{membername}", PERM_ORG_ADMIN, BODY_NONE, api_team_member_delete, "deleteOrganizationTeamMember", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/organization/{orgname}/team/{teamname}/permissions", PERM_ORG_MEMBER, BODY_NONE, api_team_permissions, "getOrganizationTeamPermissions", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/organization/{orgname}/prototypes", PERM_ORG_ADMIN, BODY_NONE, api_proto_list, "getOrganizationPrototypePermissions", SCOPE_ORG_ADMIN),
+  Q("POST", "/api/v1/organization/{orgname}/prototypes", PERM_ORG_ADMIN, BODY_BUFFER, api_proto_create, "createOrganizationPrototypePermission", SCOPE_ORG_ADMIN),
+  Q("PUT", "/api/v1/organization/{orgname}/prototypes/{prototypeid}", PERM_ORG_ADMIN, BODY_BUFFER, api_proto_update, "updateOrganizationPrototypePermission", SCOPE_ORG_ADMIN),
+  Q("DELETE", "/api/v1/organization/{orgname}/prototypes/{prototypeid}", PERM_ORG_ADMIN, BODY_NONE, api_proto_delete, "deleteOrganizationPrototypePermission", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/repository/{repository}/permissions/team/", PERM_REPO_ADMIN, BODY_NONE, api_perm_team_list, "listRepoTeamPermissions", SCOPE_REPO_ADMIN),
+  Q("GET", "/api/v1/repository/{repository}/permissions/team/{teamname}", PERM_REPO_ADMIN, BODY_NONE, api_perm_team_get, "getTeamPermissions", SCOPE_REPO_ADMIN),
+  Q("PUT", "/api/v1/repository/{repository}/permissions/team/{teamname}", PERM_REPO_ADMIN, BODY_BUFFER, api_perm_team_put, "changeTeamPermissions", SCOPE_REPO_ADMIN),
+  Q("DELETE", "/api/v1/repository/{repository}/permissions/team/{teamname}", PERM_REPO_ADMIN, BODY_NONE, api_perm_team_delete, "deleteTeamPermissions", SCOPE_REPO_ADMIN),
+  /* end of teams and prototypes */
   Q("POST", "/api/v1/repository/{repository}/changevisibility", PERM_REPO_ADMIN, BODY_BUFFER, api_repo_visibility, "changeRepoVisibility", SCOPE_REPO_ADMIN),
   Q("POST", "/api/v1/repository", PERM_USER, BODY_BUFFER, api_repo_create, "createRepo", SCOPE_REPO_CREATE),
   Q("GET", "/api/v1/repository", PERM_AUTHENTICATED, BODY_NONE, api_repo_list, "listRepos", SCOPE_REPO_READ),

@@ -248,3 +248,83 @@ int ident_org_role(struct meta *m, enum ident_org_role *out, int64_t account_id,
 {
   return m->ops->ident->org_role(m, out, account_id, org_id);
 }
+
+/* --- OAuth apps, API tokens, web sessions, user administration ---------- */
+
+int ident_app_create(struct meta *m, int64_t *out_id, const struct ident_app *a)
+{
+  return m->ops->ident->app_create(m, out_id, a);
+}
+
+int ident_app_get(struct meta *m, struct pool *p, struct ident_app *out, int64_t org_id,
+                  const char *client_id)
+{
+  return m->ops->ident->app_get(m, p, out, org_id, client_id);
+}
+
+int ident_app_list(struct meta *m, struct pool *p, struct ident_app **out, size_t *out_n,
+                   int64_t org_id)
+{
+  return m->ops->ident->app_list(m, p, out, out_n, org_id);
+}
+
+int ident_app_delete(struct meta *m, int64_t id)
+{
+  return m->ops->ident->app_delete(m, id);
+}
+
+int ident_token_add(struct meta *m, int64_t *out_cred_id, const struct ident_cred *c,
+                    const char *uuid, int64_t app_id, size_t max_live, int64_t now)
+{
+  return m->ops->ident->token_add(m, out_cred_id, c, uuid, app_id, max_live, now);
+}
+
+int ident_token_list(struct meta *m, struct pool *p, struct ident_token **out, size_t *out_n,
+                     int *out_more, int64_t app_id, int64_t now, int64_t after, size_t limit)
+{
+  return m->ops->ident->token_list(m, p, out, out_n, out_more, app_id, now, after, limit);
+}
+
+int ident_token_delete(struct meta *m, int64_t app_id, const char *uuid)
+{
+  return m->ops->ident->token_delete(m, app_id, uuid);
+}
+
+int ident_token_touch(struct meta *m, int64_t cred_id, int64_t now, int64_t every)
+{
+  return m->ops->ident->token_touch(m, cred_id, now, every);
+}
+
+int ident_session_add(struct meta *m, const struct ident_session *s, int64_t now)
+{
+  return m->ops->ident->session_add(m, s, now);
+}
+
+int ident_session_get(struct meta *m, struct pool *p, struct ident_session *out,
+                      const char *index)
+{
+  return m->ops->ident->session_get(m, p, out, index);
+}
+
+int ident_session_delete_account(struct meta *m, int64_t account_id)
+{
+  return m->ops->ident->session_delete_account(m, account_id);
+}
+
+int ident_account_search_kind(struct meta *m, struct pool *p, struct ident_account **out,
+                              size_t *out_n, int *out_more, enum ident_kind kind,
+                              const char *prefix, size_t limit)
+{
+  return m->ops->ident->account_search_kind(m, p, out, out_n, out_more, kind, prefix, limit);
+}
+
+int ident_user_create_first(struct meta *m, int64_t *out_id, const struct ident_account *a)
+{
+  return m->ops->ident->user_create_first(m, out_id, a);
+}
+
+int ident_user_update(struct meta *m, int64_t id, const char *email, int enabled,
+                      int is_superuser)
+{
+  return m->ops->ident->user_update(m, id, email, enabled, is_superuser);
+}

@@ -225,6 +225,94 @@ int ident_effective_role(struct meta *m, enum ident_role *out, int64_t account_i
 /* Highest org role account_id holds in org_id through its teams. */
 int ident_org_role(struct meta *m, enum ident_org_role *out, int64_t account_id, int64_t org_id);
 
+/* --- OAuth applications, API tokens, web sessions (spec §1, §4.5) ------- */
+/* An organization's OAuth application. Tokens minted for it go with it. */
+struct ident_app {
+  int64_t id, org_id;
+  char *client_id;       /* 20 characters, unique across orgs */
+  char *secret_enc;      /* client secret, encrypted by auth/ */
+  char *name;
+  char *description;     /* "" when unset, as the three below */
+  char *redirect_uri;
+  char *application_uri;
+  char *avatar_email;
+  int64_t created_at;
+};
+/* Creates an app of a->org_id (id, created_at ignored; NULL strings store
+ * ""); ERR_EXISTS on a client_id clash, ERR_INVALID unless org_id is an org. */
+int ident_app_create(struct meta *m, int64_t *out_id, const struct ident_app *a);
+/* App client_id of org org_id; ERR_NOTFOUND (also for another org's app). */
+int ident_app_get(struct meta *m, struct pool *p, struct ident_app *out, int64_t org_id,
+                  const char *client_id);
+/* Apps of an org, oldest first. */
+int ident_app_list(struct meta *m, struct pool *p, struct ident_app **out, size_t *out_n,
+                   int64_t org_id);
+/* Deletes an app and every token minted for it (they stop at once); ERR_NOTFOUND. */
+int ident_app_delete(struct meta *m, int64_t id);
+
+/* An API token as listed: a CRED_API credential with its uuid, app and use. */
+struct ident_token {
+  int64_t cred_id;
+  int64_t account_id;    /* the user it acts for (Quay's created_by) */
+  char *account_name;
+  int64_t app_id;        /* 0: minted outside an app (CLI, user/initialize) */
+  char *uuid;
+  char *name;            /* NULL if none */
+  char *scopes;          /* space-separated */
+  int64_t created_at;
+  int64_t expires_at;    /* 0: never */
+  int64_t last_accessed; /* 0: never */
+};
+/* Stores c (kind CRED_API; id and created_at ignored) as token `uuid` of
+ * app_id (0: none) created at now, in one transaction that refuses with
+ * ERR_TOOBIG when app_id already has max_live tokens unexpired at now.
+ * ERR_EXISTS on an index or uuid clash, ERR_NOTFOUND for an unknown account
+ * or app. */
+int ident_token_add(struct meta *m, int64_t *out_cred_id, const struct ident_cred *c,
+                    const char *uuid, int64_t app_id, size_t max_live, int64_t now);
+/* Tokens of app_id unexpired at now with a credential id above `after`,
+ * oldest first, at most limit; *out_more (may be NULL) set when more follow. */
+int ident_token_list(struct meta *m, struct pool *p, struct ident_token **out, size_t *out_n,
+                     int *out_more, int64_t app_id, int64_t now, int64_t after, size_t limit);
+/* Deletes token `uuid` of app_id (it stops working at once); ERR_NOTFOUND. */
+int ident_token_delete(struct meta *m, int64_t app_id, const char *uuid);
+/* Records use of token cred_id at now unless one was recorded less than
+ * `every` seconds ago (a read, and a write only then); ERR_NOTFOUND. */
+int ident_token_touch(struct meta *m, int64_t cred_id, int64_t now, int64_t every);
+
+/* A signed-in web session, stored under a keyed hash of its id (the id
+ * itself never reaches the store). */
+struct ident_session {
+  char *index;           /* hex HMAC(server key, session id) */
+  int64_t account_id;
+  char *pwv;             /* fingerprint of the password hash at sign-in */
+  int64_t created_at;
+  int64_t expires_at;
+};
+/* Stores s created at now (created_at ignored; expires_at must be later),
+ * dropping every session expired by now. ERR_EXISTS, ERR_NOTFOUND for an
+ * unknown account. */
+int ident_session_add(struct meta *m, const struct ident_session *s, int64_t now);
+/* The session with that index, expired or not; ERR_NOTFOUND. */
+int ident_session_get(struct meta *m, struct pool *p, struct ident_session *out,
+                      const char *index);
+/* Ends every session of an account (0 when there were none). */
+int ident_session_delete_account(struct meta *m, int64_t account_id);
+
+/* --- user administration ------------------------------------------------ */
+/* Accounts of one kind whose name starts with prefix ("" for all), sorted by
+ * name, at most limit; *out_more (may be NULL) set when more follow. */
+int ident_account_search_kind(struct meta *m, struct pool *p, struct ident_account **out,
+                              size_t *out_n, int *out_more, enum ident_kind kind,
+                              const char *prefix, size_t limit);
+/* Creates user a (kind IDENT_USER, as ident_account_create) only while no
+ * user exists, atomically: ERR_EXISTS once any user does. */
+int ident_user_create_first(struct meta *m, int64_t *out_id, const struct ident_account *a);
+/* Changes a user's email (NULL: unchanged), enabled and is_superuser (-1:
+ * unchanged); ERR_NOTFOUND unless id is a user. */
+int ident_user_update(struct meta *m, int64_t id, const char *email, int enabled,
+                      int is_superuser);
+
 /* Backend table; struct meta_ops points at one (meta_ops.ident). */
 struct ident_ops {
   int (*account_create)(struct meta *m, int64_t *out_id, const struct ident_account *a);
@@ -290,6 +378,29 @@ struct ident_ops {
   int (*proto_apply)(struct meta *m, int64_t repo_id, int64_t org_id, int64_t creator_id);
   int (*effective_role)(struct meta *m, enum ident_role *out, int64_t account_id, int64_t repo_id);
   int (*org_role)(struct meta *m, enum ident_org_role *out, int64_t account_id, int64_t org_id);
+  /* OAuth apps, API tokens, web sessions, user administration */
+  int (*app_create)(struct meta *m, int64_t *out_id, const struct ident_app *a);
+  int (*app_get)(struct meta *m, struct pool *p, struct ident_app *out, int64_t org_id,
+                 const char *client_id);
+  int (*app_list)(struct meta *m, struct pool *p, struct ident_app **out, size_t *out_n,
+                  int64_t org_id);
+  int (*app_delete)(struct meta *m, int64_t id);
+  int (*token_add)(struct meta *m, int64_t *out_cred_id, const struct ident_cred *c,
+                   const char *uuid, int64_t app_id, size_t max_live, int64_t now);
+  int (*token_list)(struct meta *m, struct pool *p, struct ident_token **out, size_t *out_n,
+                    int *out_more, int64_t app_id, int64_t now, int64_t after, size_t limit);
+  int (*token_delete)(struct meta *m, int64_t app_id, const char *uuid);
+  int (*token_touch)(struct meta *m, int64_t cred_id, int64_t now, int64_t every);
+  int (*session_add)(struct meta *m, const struct ident_session *s, int64_t now);
+  int (*session_get)(struct meta *m, struct pool *p, struct ident_session *out,
+                     const char *index);
+  int (*session_delete_account)(struct meta *m, int64_t account_id);
+  int (*account_search_kind)(struct meta *m, struct pool *p, struct ident_account **out,
+                             size_t *out_n, int *out_more, enum ident_kind kind,
+                             const char *prefix, size_t limit);
+  int (*user_create_first)(struct meta *m, int64_t *out_id, const struct ident_account *a);
+  int (*user_update)(struct meta *m, int64_t id, const char *email, int enabled,
+                     int is_superuser);
 };
 
 extern const struct ident_ops meta_sqlite_ident_ops;

@@ -42,6 +42,10 @@
   "LEFT JOIN account del ON del.id = pr.delegate_account_id "                            \
   "LEFT JOIN team t ON t.id = pr.delegate_team_id "
 
+#define APP_COLS                                                                          \
+  "id, org_id, client_id, secret_enc, name, description, redirect_uri, application_uri, " \
+  "avatar_email, created_at"
+
 const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST] = {
 #define S(id) [id - SQ_IDENT_FIRST]
   /* owner_id 0 stores NULL (not a robot) */
@@ -170,6 +174,44 @@ const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST] = {
     "AND (pr.activating_account_id IS NULL OR pr.activating_account_id = ?3) "
     "GROUP BY pr.delegate_team_id ON CONFLICT (repo_id, team_id) DO UPDATE SET role = "
     "CASE WHEN excluded.role > repo_perm.role THEN excluded.role ELSE repo_perm.role END",
+  /* --- OAuth apps, API tokens, sessions, user administration:
+   * sqlite_apicred.c --- */
+  S(SQ_APP_INSERT) = "INSERT INTO oauth_app(org_id, client_id, secret_enc, name, description, "
+                     "redirect_uri, application_uri, avatar_email, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+  S(SQ_APP_GET) = "SELECT " APP_COLS " FROM oauth_app WHERE org_id = ?1 AND client_id = ?2",
+  S(SQ_APP_LIST) = "SELECT " APP_COLS " FROM oauth_app WHERE org_id = ?1 ORDER BY id",
+  /* the app's credentials cascade */
+  S(SQ_APP_DELETE) = "DELETE FROM oauth_app WHERE id = ?1",
+  S(SQ_TOKEN_COUNT_LIVE) = "SELECT COUNT(*) FROM credential WHERE app_id = ?1 "
+                           "AND (expires_at = 0 OR expires_at > ?2)",
+  S(SQ_TOKEN_INSERT) = "INSERT INTO credential(account_id, kind, idx, secret_enc, scopes, name, "
+                       "created_at, expires_at, uuid, app_id) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULLIF(?10, 0)) RETURNING id",
+  S(SQ_TOKEN_LIST) = "SELECT c.id, c.account_id, a.name, c.app_id, c.uuid, c.name, c.scopes, "
+                     "c.created_at, c.expires_at, c.last_accessed "
+                     "FROM credential c JOIN account a ON a.id = c.account_id "
+                     "WHERE c.app_id = ?1 AND c.kind = 2 AND (c.expires_at = 0 "
+                     "OR c.expires_at > ?2) AND c.id > ?3 ORDER BY c.id LIMIT ?4",
+  S(SQ_TOKEN_DELETE) = "DELETE FROM credential WHERE app_id = ?1 AND uuid = ?2 AND kind = 2",
+  S(SQ_TOKEN_LAST_USED) = "SELECT last_accessed FROM credential WHERE id = ?1",
+  /* never moves backwards when two requests race */
+  S(SQ_TOKEN_TOUCH) = "UPDATE credential SET last_accessed = ?2 "
+                      "WHERE id = ?1 AND last_accessed < ?2",
+  S(SQ_SESSION_PURGE) = "DELETE FROM web_session WHERE expires_at <= ?1",
+  S(SQ_SESSION_INSERT) = "INSERT INTO web_session(idx, account_id, pwv, created_at, expires_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)",
+  S(SQ_SESSION_GET) = "SELECT idx, account_id, pwv, created_at, expires_at FROM web_session "
+                      "WHERE idx = ?1",
+  S(SQ_SESSION_DELETE_ACCOUNT) = "DELETE FROM web_session WHERE account_id = ?1",
+  S(SQ_ACCOUNT_SEARCH_KIND) = "SELECT " ACCOUNT_COLS " FROM account WHERE name >= ?2 "
+                              "AND name < ?3 AND kind = ?1 ORDER BY name LIMIT ?4",
+  S(SQ_ACCOUNT_SEARCH_KIND_OPEN) = "SELECT " ACCOUNT_COLS " FROM account WHERE name >= ?2 "
+                                   "AND kind = ?1 ORDER BY name LIMIT ?3",
+  S(SQ_USER_UPDATE) = "UPDATE account SET email = COALESCE(?2, email), "
+                      "enabled = CASE WHEN ?3 < 0 THEN enabled ELSE ?3 END, "
+                      "is_superuser = CASE WHEN ?4 < 0 THEN is_superuser ELSE ?4 END "
+                      "WHERE id = ?1 AND kind = 1",
 #undef S
 };
 
@@ -782,5 +824,19 @@ const struct ident_ops meta_sqlite_ident_ops = {
   .proto_delete = sq_proto_delete,
   .proto_apply = sq_proto_apply,
   .effective_role = sqi_effective_role,
+  .app_create = sq_app_create,
+  .app_get = sq_app_get,
+  .app_list = sq_app_list,
+  .app_delete = sq_app_delete,
+  .token_add = sq_token_add,
+  .token_list = sq_token_list,
+  .token_delete = sq_token_delete,
+  .token_touch = sq_token_touch,
+  .session_add = sq_session_add,
+  .session_get = sq_session_get,
+  .session_delete_account = sq_session_delete_account,
+  .account_search_kind = sq_account_search_kind,
+  .user_create_first = sq_user_create_first,
+  .user_update = sq_user_update,
   .org_role = sqi_org_role,
 };

@@ -108,6 +108,24 @@ enum sq_stmt {
   SQ_PROTO_REPO_CHECK,
   SQ_PROTO_APPLY_ACCOUNTS,
   SQ_PROTO_APPLY_TEAMS,
+  /* OAuth apps, API tokens, sessions, user administration (sqlite_apicred.c) */
+  SQ_APP_INSERT,
+  SQ_APP_GET,
+  SQ_APP_LIST,
+  SQ_APP_DELETE,
+  SQ_TOKEN_COUNT_LIVE,
+  SQ_TOKEN_INSERT,
+  SQ_TOKEN_LIST,
+  SQ_TOKEN_DELETE,
+  SQ_TOKEN_LAST_USED,
+  SQ_TOKEN_TOUCH,
+  SQ_SESSION_PURGE,
+  SQ_SESSION_INSERT,
+  SQ_SESSION_GET,
+  SQ_SESSION_DELETE_ACCOUNT,
+  SQ_ACCOUNT_SEARCH_KIND,
+  SQ_ACCOUNT_SEARCH_KIND_OPEN,
+  SQ_USER_UPDATE,
   SQ__COUNT
 };
 
@@ -203,6 +221,29 @@ int sq_proto_get(struct meta *m, struct pool *p, struct ident_proto *out, int64_
 int sq_proto_set_role(struct meta *m, int64_t org_id, int64_t id, enum ident_role role);
 int sq_proto_delete(struct meta *m, int64_t org_id, int64_t id);
 int sq_proto_apply(struct meta *m, int64_t repo_id, int64_t org_id, int64_t creator_id);
+
+/* --- sqlite_apicred.c: OAuth app, API token, session and user
+ * administration entries of meta_sqlite_ident_ops ------------------------ */
+int sq_app_create(struct meta *m, int64_t *out_id, const struct ident_app *a);
+int sq_app_get(struct meta *m, struct pool *p, struct ident_app *out, int64_t org_id,
+               const char *client_id);
+int sq_app_list(struct meta *m, struct pool *p, struct ident_app **out, size_t *out_n,
+                int64_t org_id);
+int sq_app_delete(struct meta *m, int64_t id);
+int sq_token_add(struct meta *m, int64_t *out_cred_id, const struct ident_cred *c,
+                 const char *uuid, int64_t app_id, size_t max_live, int64_t now);
+int sq_token_list(struct meta *m, struct pool *p, struct ident_token **out, size_t *out_n,
+                  int *out_more, int64_t app_id, int64_t now, int64_t after, size_t limit);
+int sq_token_delete(struct meta *m, int64_t app_id, const char *uuid);
+int sq_token_touch(struct meta *m, int64_t cred_id, int64_t now, int64_t every);
+int sq_session_add(struct meta *m, const struct ident_session *s, int64_t now);
+int sq_session_get(struct meta *m, struct pool *p, struct ident_session *out, const char *index);
+int sq_session_delete_account(struct meta *m, int64_t account_id);
+int sq_account_search_kind(struct meta *m, struct pool *p, struct ident_account **out,
+                           size_t *out_n, int *out_more, enum ident_kind kind, const char *prefix,
+                           size_t limit);
+int sq_user_create_first(struct meta *m, int64_t *out_id, const struct ident_account *a);
+int sq_user_update(struct meta *m, int64_t id, const char *email, int enabled, int is_superuser);
 
 /* --- sqlite_schema.c ------------------------------------------------------ */
 /* Sets a busy handler that waits up to META_SQLITE_BUSY_MS (*busy_start is

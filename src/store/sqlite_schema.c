@@ -151,6 +151,37 @@ static const struct migration migrations[] = {
     "CREATE INDEX prototype_activating ON prototype(activating_account_id);"
     "CREATE INDEX prototype_delegate_account ON prototype(delegate_account_id);"
     "CREATE INDEX prototype_delegate_team ON prototype(delegate_team_id);" },
+  /* OAuth applications of organizations (spec §4.5), API token metadata on
+   * the credential row (uuid, the app it was minted for, last use; the
+   * credential goes with its app), and signed-in web sessions under a keyed
+   * hash of their id, with a fingerprint of the password hash they were
+   * opened with. */
+  { 4,
+    "CREATE TABLE oauth_app ("
+    "  id INTEGER PRIMARY KEY,"
+    "  org_id BIGINT NOT NULL REFERENCES account(id) ON DELETE CASCADE,"
+    "  client_id TEXT NOT NULL UNIQUE,"
+    "  secret_enc TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  redirect_uri TEXT NOT NULL DEFAULT '',"
+    "  application_uri TEXT NOT NULL DEFAULT '',"
+    "  avatar_email TEXT NOT NULL DEFAULT '',"
+    "  created_at BIGINT NOT NULL);"
+    "CREATE INDEX oauth_app_org ON oauth_app(org_id);"
+    "ALTER TABLE credential ADD COLUMN uuid TEXT;"
+    "ALTER TABLE credential ADD COLUMN app_id BIGINT REFERENCES oauth_app(id) ON DELETE CASCADE;"
+    "ALTER TABLE credential ADD COLUMN last_accessed BIGINT NOT NULL DEFAULT 0;"
+    "CREATE UNIQUE INDEX credential_uuid ON credential(uuid);"
+    "CREATE INDEX credential_app ON credential(app_id, id);"
+    "CREATE TABLE web_session ("
+    "  idx TEXT PRIMARY KEY,"
+    "  account_id BIGINT NOT NULL REFERENCES account(id) ON DELETE CASCADE,"
+    "  pwv TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL);"
+    "CREATE INDEX web_session_account ON web_session(account_id);"
+    "CREATE INDEX web_session_expires ON web_session(expires_at);" },
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
