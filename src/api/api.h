@@ -21,6 +21,10 @@ int api_user_get(struct req *r);              /* GET user/ (getLoggedInUser) */
 int api_org_create(struct req *r);            /* POST organization/ (createOrganization) */
 int api_org_get(struct req *r);               /* GET organization/{orgname} (getOrganization) */
 int api_org_delete(struct req *r);            /* DELETE organization/{orgname} */
+/* Reads and checks the createOrganization body {"name","email",...} into a
+ * valid name and email (NULL if none), both in r->pool; responds 400 and
+ * returns non-zero otherwise. */
+int api_org_body(struct req *r, const char **out_name, const char **out_email);
 
 /* robot.c: with {orgname} the org's robots, without it the caller's own */
 int api_robot_list(struct req *r);            /* GET .../robots (getOrgRobots, getUserRobots) */
@@ -29,12 +33,19 @@ int api_robot_put(struct req *r);             /* PUT: create (201) or update (20
 int api_robot_delete(struct req *r);          /* DELETE: 204 */
 int api_robot_regenerate(struct req *r);      /* POST .../regenerate */
 int api_robot_permissions(struct req *r);     /* GET .../permissions */
+/* Validates the optional robot PUT body {"description","unstructured_metadata"}
+ * into description and compact metadata JSON (NULL: not given; in r->pool);
+ * responds 400 and returns non-zero otherwise. */
+int api_robot_body(struct req *r, const char **out_desc, char **out_md);
 
 /* permission.c: repository user permissions (spec §3) */
 int api_perm_user_list(struct req *r);        /* GET repository/{repository}/permissions/user/ */
 int api_perm_user_get(struct req *r);         /* GET .../permissions/user/{username} */
 int api_perm_user_put(struct req *r);         /* PUT .../permissions/user/{username} */
 int api_perm_user_delete(struct req *r);      /* DELETE .../permissions/user/{username} */
+/* Reads the body {"role": "read"|"write"|"admin"}; responds 400 and returns
+ * non-zero otherwise. */
+int api_perm_body(struct req *r, enum ident_role *out);
 
 /* repository.c (spec §4.3) */
 int api_repo_create(struct req *r);           /* POST repository (createRepo) */
@@ -43,6 +54,15 @@ int api_repo_get(struct req *r);              /* GET repository/{repository} (ge
 int api_repo_update(struct req *r);           /* PUT repository/{repository} (updateRepo) */
 int api_repo_delete(struct req *r);           /* DELETE repository/{repository} */
 int api_repo_visibility(struct req *r);       /* POST .../changevisibility */
+/* Body of POST repository, validated; strings point into the body or are
+ * the principal's name (namespace) and "" (description) when not given. */
+struct api_repo_new {
+  const char *ns, *name, *description;
+  int is_public;
+};
+/* Checks the createRepo body (an object) into *out; responds 400 and
+ * returns non-zero otherwise. Names are checked on creation, not here. */
+int api_repo_new_body(struct req *r, struct api_repo_new *out, json_t *body);
 
 /* discovery.c */
 int api_discovery(struct req *r);             /* GET discovery: Swagger 2.0 from the route table */
@@ -106,5 +126,28 @@ enum { API_ROBOT_TOKEN = 1, API_ROBOT_META = 2 };
  * unstructured_metadata as flags ask. A robot without a token gets no
  * `token` key. */
 int api_robot_json(json_t **out, struct req *r, const struct ident_account *robot, unsigned flags);
+
+/* --- credentials, sessions and users ------------------------------------ */
+/* application.c: an org's OAuth applications and their API tokens (§4.5) */
+int api_app_list(struct req *r);              /* GET organization/{orgname}/applications */
+int api_app_create(struct req *r);            /* POST: 200 with client_id and client_secret */
+int api_app_get(struct req *r);               /* GET .../applications/{client_id} */
+int api_app_delete(struct req *r);            /* DELETE: 204, its tokens die with it */
+int api_app_token_list(struct req *r);        /* GET .../{client_id}/tokens (50 a page) */
+int api_app_token_create(struct req *r);      /* POST .../tokens: the token, shown once */
+int api_app_token_delete(struct req *r);      /* DELETE .../tokens/{token_uuid}: 204 */
+/* signin.c: web-UI sessions (§1) */
+int api_csrf_token(struct req *r);            /* GET /csrf_token: {"csrf_token"} (+ cookie) */
+int api_signin(struct req *r);                /* POST signin: session cookie, X-Next-CSRF-Token */
+int api_signout(struct req *r);               /* POST signout: ends the user's sessions */
+/* superuser.c: first user and user administration */
+int api_user_initialize(struct req *r);       /* POST user/initialize (empty database only) */
+int api_superuser_user_list(struct req *r);   /* GET superuser/users/ */
+int api_superuser_user_create(struct req *r); /* POST superuser/users/: generated password */
+int api_superuser_user_get(struct req *r);    /* GET superuser/users/{username} */
+int api_superuser_user_put(struct req *r);    /* PUT: password, email, enabled, superuser */
+int api_superuser_user_delete(struct req *r); /* DELETE: 204 (not a superuser) */
+/* entities.c */
+int api_entities(struct req *r);              /* GET entities/{prefix} */
 
 #endif

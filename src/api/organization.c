@@ -28,8 +28,7 @@ static int email_valid(const char *s)
   return 1;
 }
 
-/* Reads and checks {"name","email","contact_email"}; responds on failure. */
-static int org_body(struct req *r, const char **out_name, const char **out_email)
+int api_org_body(struct req *r, const char **out_name, const char **out_email)
 {
   json_t *body = NULL;
   const char *name, *email, *contact, *captcha;
@@ -66,7 +65,7 @@ int api_org_create(struct req *r)
   const char *name, *email;
   struct ident_account a;
   int64_t team_id;
-  if (org_body(r, &name, &email))
+  if (api_org_body(r, &name, &email))
     return 0;
   int rc = ident_account_by_name(r->app->meta, r->pool, &a, name);
   if (rc == 0)

@@ -117,8 +117,7 @@ int api_perm_user_get(struct req *r)
   return respond_user_perm(r, &c, &a, role);
 }
 
-/* Reads {"role": "read"|"write"|"admin"}; responds on failure. */
-static int perm_body(struct req *r, enum ident_role *out)
+int api_perm_body(struct req *r, enum ident_role *out)
 {
   json_t *body = NULL;
   const char *role;
@@ -141,7 +140,7 @@ int api_perm_user_put(struct req *r)
   struct ident_account a;
   enum ident_role role;
   const char *username = req_param(r, "username");
-  if (perm_repo(r, &c) || perm_body(r, &role))
+  if (perm_repo(r, &c) || api_perm_body(r, &role))
     return 0;
   if (strcmp(username, c.ns) == 0)
     return api_message(r, owner_admin);

@@ -17,12 +17,6 @@
 #define SCAN_MAX 2000         /* repositories examined per list request */
 #define TAGS_MAX 100          /* tags shown by GET repository/{repository} */
 
-/* Body of POST repository, validated. */
-struct repo_new {
-  const char *ns, *name, *description;
-  int is_public;
-};
-
 /* "public"/"private" into *out; responds 400 otherwise. */
 static int parse_visibility(struct req *r, int *out, json_t *body)
 {
@@ -37,7 +31,7 @@ static int parse_visibility(struct req *r, int *out, json_t *body)
   return 0;
 }
 
-static int repo_new_body(struct req *r, struct repo_new *out, json_t *body)
+int api_repo_new_body(struct req *r, struct api_repo_new *out, json_t *body)
 {
   const char *kind = NULL;
   if (api_json_string(r, &out->name, body, "repository", 255, 1) ||
@@ -59,7 +53,7 @@ static int repo_new_body(struct req *r, struct repo_new *out, json_t *body)
 }
 
 /* Creates the checked repository; responds. */
-static int repo_create(struct req *r, const struct repo_new *n)
+static int repo_create(struct req *r, const struct api_repo_new *n)
 {
   struct ident_account ns;
   struct ident_repo existing;
@@ -101,10 +95,10 @@ static int repo_create(struct req *r, const struct repo_new *n)
 int api_repo_create(struct req *r)
 {
   json_t *body = NULL;
-  struct repo_new n;
+  struct api_repo_new n;
   if (api_json_body(r, &body, 0))
     return 0;
-  if (repo_new_body(r, &n, body))
+  if (api_repo_new_body(r, &n, body))
     goto out;
   if (!auth_can_create(r->app, &r->principal, n.ns))
     req_error(r, 403, "insufficient_scope", "Unauthorized", NULL);

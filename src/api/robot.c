@@ -237,9 +237,7 @@ int api_robot_get(struct req *r)
   return robot_respond(r, 200, &robot, API_ROBOT_TOKEN | API_ROBOT_META);
 }
 
-/* Validates the optional PUT body into description / metadata text (NULL:
- * not given). Responds on failure. */
-static int robot_body(struct req *r, const char **out_desc, char **out_md)
+int api_robot_body(struct req *r, const char **out_desc, char **out_md)
 {
   json_t *body = NULL;
   const char *desc = NULL;
@@ -314,7 +312,7 @@ int api_robot_put(struct req *r)
     return req_error(r, 400, "invalid_request",
                      pool_printf(r->pool, "The name for the robot '%.300s' is invalid: %s",
                                  shortname, problem), NULL);
-  if (robot_body(r, &desc, &md))
+  if (api_robot_body(r, &desc, &md))
     return 0;
   const char *full = pool_printf(r->pool, "%s+%s", ns.name, shortname);
   for (int attempt = 0; attempt < 2; attempt++) {

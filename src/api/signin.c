@@ -74,7 +74,8 @@ int api_signin(struct req *r)
     goto out;
   int rc = auth_user_password(&who, &reason, r->app, r->pool, user, password);
   if (rc == AUTH_BAD) {
-    LOG(LOG_INFO, "sign-in failed for %.100s", user);
+    /* no user name: people type passwords into that field too */
+    LOG(LOG_INFO, "sign-in failed");
     signin_failed(r, reason ? reason : "Invalid Username or Password");
     goto out;
   }

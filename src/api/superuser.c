@@ -47,13 +47,27 @@ static int user_fields(struct req *r, json_t *body, const char **name, const cha
     return -1;
   const char *problem = api_name_problem(r->pool, *name);
   if (problem)
-    return api_message(r, pool_printf(r->pool, "Invalid username %.300s: %s", *name, problem)),
+    return api_message(r, pool_printf(r->pool, "Invalid namespace %.300s: %s", *name, problem)),
            -1;
   if (*email && !**email)
     *email = NULL;
   if (*email && !email_valid(*email))
     return api_message(r, pool_printf(r->pool, "Invalid email address: %.300s", *email)), -1;
   return 0;
+}
+
+/* Python truthiness of a JSON value, as Quay reads "access_token". */
+static int truthy(json_t *v)
+{
+  switch (v ? json_typeof(v) : JSON_NULL) {
+  case JSON_TRUE: return 1;
+  case JSON_STRING: return json_string_length(v) > 0;
+  case JSON_INTEGER: return json_integer_value(v) != 0;
+  case JSON_REAL: return json_real_value(v) != 0;
+  case JSON_OBJECT: return json_object_size(v) > 0;
+  case JSON_ARRAY: return json_array_size(v) > 0;
+  default: return 0;
+  }
 }
 
 /* Sets "encrypted_password" of j to the password encrypted for docker login. */
@@ -115,7 +129,7 @@ int api_user_initialize(struct req *r)
     rc = ERR_NOMEM;
   if (!rc)
     rc = add_encrypted(r, j, password);
-  if (!rc && api_bool_json(json_object_get(body, "access_token"))) {
+  if (!rc && truthy(json_object_get(body, "access_token"))) {
     char token[APITOKEN_LEN + 1], uuid[37];
     struct apitoken_req rq = { .account_id = uid, .scopes = ALL_SCOPES, .name = "initialize",
                                .expires_at = time_now() + INIT_TOKEN_LIFETIME };
@@ -175,7 +189,7 @@ int api_superuser_user_create(struct req *r)
   if (!rc)
     rc = ident_account_create(r->app->meta, &uid, &a);
   if (rc == ERR_EXISTS) {
-    api_message(r, "The username already exists");
+    api_message(r, pool_printf(r->pool, "Username has already been taken: %.300s", name));
     goto out;
   }
   json_t *j = rc ? NULL : json_pack("{s:s, s:s?, s:s}", "username", name, "email", email,
@@ -260,7 +274,7 @@ int api_superuser_user_put(struct req *r)
   if (find_user(r, &a) || api_json_body(r, &body, 0))
     return 0;
   if (a.is_superuser) {
-    api_message(r, "Cannot update a superuser");
+    req_error(r, 400, "invalid_request", "Cannot update a superuser", NULL);
   } else if (user_update(r, &a, body, &pw) == 0) {
     json_t *j = user_json(&a);
     if (j && pw)
@@ -300,7 +314,7 @@ int api_superuser_user_delete(struct req *r)
   if (find_user(r, &a))
     return 0;
   if (a.is_superuser)
-    return api_message(r, "Cannot delete a superuser");
+    return req_error(r, 400, "invalid_request", "Cannot delete a superuser", NULL);
   /* the account goes with its credentials, sessions, robots and grants */
   int rc = delete_repos(r, a.name);
   if (!rc)

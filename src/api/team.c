@@ -211,10 +211,12 @@ int api_team_delete(struct req *r)
   return req_respond(r, 204, NULL, NULL, 0);
 }
 
-/* Looks up {teamname} and checks Quay's ViewTeamPermission; responds 403 or
- * 404 on failure. *out_admin: whether the caller administers the org. */
+/* Looks up {teamname} and checks Quay's ViewTeamPermission (org admin, or a
+ * member of that very team) — or, with admin_only, AdministerOrganization;
+ * responds 403 or 404 on failure. *out_admin: whether the caller
+ * administers the org. */
 static int team_viewable(struct req *r, struct ident_account *org, struct ident_team *t,
-                         int *out_admin)
+                         int *out_admin, int admin_only)
 {
   struct ident_team *mine = NULL;
   size_t n = 0;
@@ -224,12 +226,12 @@ static int team_viewable(struct req *r, struct ident_account *org, struct ident_
   if (rc && rc != ERR_NOTFOUND)
     return api_internal(r, rc, "team lookup"), -1;
   int admin = api_is_org_admin(r, org->id), view = admin;
-  if (!view) {
+  if (!view && !admin_only) {
     int lrc = ident_team_list_member(r->app->meta, r->pool, &mine, &n, org->id, r->principal.id);
     if (lrc)
       return api_internal(r, lrc, "team membership"), -1;
     for (size_t i = 0; i < n; i++)
-      view |= mine[i].role >= ORG_CREATOR || (rc == 0 && mine[i].id == t->id);
+      view |= rc == 0 && mine[i].id == t->id;
   }
   if (!view)
     return req_error(r, 403, "insufficient_scope", "Unauthorized", NULL), -1;
@@ -253,7 +255,7 @@ int api_team_members(struct req *r)
   struct ident_team t;
   size_t n = 0;
   int admin = 0;
-  if (team_viewable(r, &org, &t, &admin))
+  if (team_viewable(r, &org, &t, &admin, 0))
     return 0;
   int rc = ident_team_members(r->app->meta, r->pool, &members, &n, t.id);
   if (rc)
@@ -356,7 +358,7 @@ int api_team_permissions(struct req *r)
   struct ident_perm *perms = NULL;
   size_t n = 0;
   int admin = 0;
-  if (team_viewable(r, &org, &t, &admin))
+  if (team_viewable(r, &org, &t, &admin, 1))
     return 0;
   int rc = ident_team_perm_list_team(r->app->meta, r->pool, &perms, &n, t.id);
   if (rc)

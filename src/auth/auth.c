@@ -22,13 +22,13 @@
 #include "auth/token.h"
 #include "server/app.h"
 #include "store/ident.h"
+#include "util/base64.h"
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
 #include "util/timeutil.h"
 
-#define CRED_MAX 4096          /* longest Authorization value we decode */
 #define TOUCH_EVERY 120        /* seconds between last_accessed updates */
 #define JWT_LIFETIME 3600
 #define JWT_LEEWAY 30
@@ -236,33 +236,47 @@ int auth_password_encrypt(char **out, struct app *app, const char *password)
   return keys_encrypt(app->keys, out, password, strlen(password));
 }
 
+int auth_parse_basic(const char **out_user, const char **out_secret, struct pool *p,
+                     const char *b64)
+{
+  size_t n = strlen(b64), len = 0;
+  unsigned char *dec = NULL;
+  char *text = NULL;
+  if (n == 0 || n > AUTH_BASIC_MAX)
+    return ERR_INVALID;
+  /* canonical base64 only; EVP_DecodeBlock alone counts padding as data
+   * ("====" decoded to -1 bytes) */
+  int rc = base64_decode(&dec, &len, b64, n, BASE64_STD);
+  if (rc)
+    return rc == ERR_NOMEM ? rc : ERR_INVALID;
+  rc = ERR_INVALID;
+  if (memchr(dec, '\0', len) || !memchr(dec, ':', len))
+    goto out;
+  rc = ERR_NOMEM;
+  if (!(text = pool_strndup(p, (const char *)dec, len)))
+    goto out;
+  char *colon = strchr(text, ':');
+  *colon = '\0';
+  *out_user = text;
+  *out_secret = colon + 1;
+  rc = 0;
+out:
+  OPENSSL_cleanse(dec, len);
+  free(dec);
+  return rc;
+}
+
 static int auth_basic(struct principal *out, const char **reason, struct app *app, struct pool *p,
                       const char *b64)
 {
-  size_t n = strlen(b64);
-  if (n == 0 || n > CRED_MAX || n % 4) {
+  const char *user, *secret;
+  int rc = auth_parse_basic(&user, &secret, p, b64);
+  if (rc == ERR_INVALID) {
     *reason = "malformed Basic credentials";
     return AUTH_BAD;
   }
-  unsigned char *dec = pool_alloc(p, n);
-  if (!dec)
-    return ERR_NOMEM;
-  int len = EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)n);
-  if (len < 0) {
-    *reason = "malformed Basic credentials";
-    return AUTH_BAD;
-  }
-  for (size_t i = n; i > 0 && b64[i - 1] == '='; i--)
-    len--;
-  char *text = pool_strndup(p, (const char *)dec, (size_t)len);
-  OPENSSL_cleanse(dec, n);
-  char *colon = text ? strchr(text, ':') : NULL;
-  if (!colon || memchr(text, '\0', (size_t)len)) {
-    *reason = "malformed Basic credentials";
-    return AUTH_BAD;
-  }
-  *colon = '\0';
-  const char *user = text, *secret = colon + 1;
+  if (rc)
+    return rc;
   if (strcmp(user, "$oauthtoken") == 0)
     return auth_api_token(out, reason, app, p, secret);
   if (strchr(user, '+'))
@@ -312,7 +326,7 @@ static int auth_jwt(struct principal *out, const char **reason, struct app *app,
   json_int_t iat = json_integer_value(json_object_get(claims, "iat"));
   json_int_t exp = json_integer_value(json_object_get(claims, "exp"));
   if (!iss || strcmp(iss, "quay") != 0 || !json_string_value(json_object_get(claims, "sub")) ||
-      exp - iat > JWT_LIFETIME + 60) {
+      iat < 0 || exp < iat || exp - iat > JWT_LIFETIME + 60) {
     json_decref(claims);
     *reason = "invalid registry token";
     return AUTH_BAD;
@@ -371,7 +385,11 @@ int auth_authenticate(struct principal *out, const char **reason, struct app *ap
     return AUTH_OK;
   }
   int rc;
-  if (strncasecmp(authorization, "Basic ", 6) == 0) {
+  if (strncasecmp(authorization, "Basic ", 6) == 0 && !registry) {
+    /* spec §1: HTTP Basic is for the registry only; on /api/v1 it counts
+     * for nothing (robots never call the API), so the caller is anonymous */
+    rc = AUTH_OK;
+  } else if (strncasecmp(authorization, "Basic ", 6) == 0) {
     rc = auth_basic(&pr, reason, app, p, authorization + 6);
   } else if (strncasecmp(authorization, "Bearer ", 7) == 0) {
     const char *tok = authorization + 7;

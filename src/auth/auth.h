@@ -84,6 +84,15 @@ enum {
 int auth_authenticate(struct principal *out, const char **reason, struct app *app, struct pool *p,
                       const char *authorization, int registry);
 
+/* Longest Basic credential (base64 text after "Basic ") auth_parse_basic() decodes. */
+#define AUTH_BASIC_MAX 4096
+/* Decodes a Basic credential, the base64 text after "Basic ", into user and
+ * secret (NUL-terminated, in p; either may be empty). ERR_INVALID when it is
+ * longer than AUTH_BASIC_MAX, not canonical padded base64, or not
+ * "user:secret" without NUL bytes; ERR_NOMEM. */
+int auth_parse_basic(const char **out_user, const char **out_secret, struct pool *p,
+                     const char *b64);
+
 /* Checks a user's password, or the encrypted form auth_password_encrypt()
  * gives, as Basic authentication does (robots and tokens are refused):
  * AUTH_OK with *out the user (allocations in p), AUTH_BAD with *reason, or

@@ -124,27 +124,26 @@ int auth_repo_actions(unsigned *out, struct app *app, const struct principal *p,
       role = ROLE_ADMIN;
     else if (!is_anonymous(p))
       rc = ident_effective_role(app->meta, &role, p->id, r.id);
-    if (r.is_public && role < ROLE_READ)
-      role = ROLE_READ;
     acts = role_actions(role);
+    if (p->kind == PRINCIPAL_TOKEN) /* a token acts within its scopes */
+      acts &= ((p->scopes & SCOPE_REPO_READ) ? ACTION_PULL : 0) |
+              ((p->scopes & SCOPE_REPO_WRITE) ? ACTION_PUSH : 0) |
+              ((p->scopes & SCOPE_REPO_ADMIN) ? ACTION_ALL : 0);
+    /* what anyone may do, a token may too */
+    if (r.is_public)
+      acts |= ACTION_PULL;
   } else if (rc == ERR_NOTFOUND) {
     rc = 0;
-    if (auth_can_create(app, p, ns_of(pool, repo)) || (p->is_superuser && !is_anonymous(p)))
+    /* a new repository: push-to-create (repo:create for tokens, checked by
+     * auth_can_create; superusers only through it as well) */
+    int superuser_may = p->is_superuser && !is_anonymous(p) &&
+                        (p->kind != PRINCIPAL_TOKEN || (p->scopes & SCOPE_REPO_CREATE));
+    if (auth_can_create(app, p, ns_of(pool, repo)) || superuser_may)
       acts = ACTION_PULL | ACTION_PUSH | ACTION_ALL;
   }
   pool_free(pool);
   if (rc)
     return rc;
-  if (p->kind == PRINCIPAL_TOKEN) {
-    unsigned cap = 0;
-    if (p->scopes & SCOPE_REPO_READ)
-      cap |= ACTION_PULL;
-    if (p->scopes & (SCOPE_REPO_WRITE | SCOPE_REPO_CREATE))
-      cap |= ACTION_PUSH;
-    if (p->scopes & SCOPE_REPO_ADMIN)
-      cap |= ACTION_ALL;
-    acts &= cap;
-  }
   if (p->via_jwt)
     acts &= grant_for(p, repo);
   *out = acts;

@@ -4,7 +4,7 @@
 
 #include "util/err.h"
 
-static const struct blob_ops *const backends[] = { &blob_fs_ops };
+static const struct blob_ops *const backends[] = { &blob_fs_ops, &blob_s3_ops };
 
 int blob_store_open(struct blob_store **out, const char *url)
 {

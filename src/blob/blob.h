@@ -15,8 +15,9 @@
 struct blob_store;
 struct blob_writer;
 
-/* Opens "file:///abs/path" or "file://./relative"; creates the directories.
- * ERR_UNSUPPORTED for an unknown scheme. Free with blob_store_close(). */
+/* Opens "file:///abs/path" or "file://./relative" (creates the directories),
+ * or "s3://bucket?endpoint=…" (see s3.c). ERR_UNSUPPORTED for an unknown
+ * scheme. Free with blob_store_close(). */
 int blob_store_open(struct blob_store **out, const char *url);
 void blob_store_close(struct blob_store *bs);
 
@@ -93,5 +94,6 @@ struct blob_writer {
 };
 
 extern const struct blob_ops blob_fs_ops;
+extern const struct blob_ops blob_s3_ops;
 
 #endif

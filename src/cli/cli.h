@@ -7,6 +7,7 @@
 int cmd_serve(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 
 #include <stddef.h>
 /* The server key file: key_file if set, else wharf.key beside a SQLite

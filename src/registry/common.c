@@ -1,6 +1,7 @@
 #include "registry/registry.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,29 @@ int reg_tag_valid(const char *tag)
       return 0;
   }
   return 1;
+}
+
+int reg_parse_content_range(const char *h, int64_t *out_start, int64_t *out_end)
+{
+  const char *p = h;
+  if (strncmp(p, "bytes", 5) == 0) {
+    p += 5;
+    if (*p == '=' || *p == ' ')
+      p++;
+  }
+  char *e;
+  errno = 0;
+  long long a = strtoll(p, &e, 10);
+  if (errno || e == p || *e != '-' || a < 0)
+    return ERR_INVALID;
+  const char *q = e + 1;
+  long long b = strtoll(q, &e, 10);
+  /* b < LLONG_MAX keeps the chunk length b - a + 1 representable */
+  if (errno || e == q || b < a || b == LLONG_MAX || (*e && *e != '/'))
+    return ERR_INVALID;
+  *out_start = a;
+  *out_end = b;
+  return 0;
 }
 
 /* What follows the creation of repository `name` by a push: Quay gives the

@@ -29,6 +29,18 @@
 int reg_base(struct req *r);                 /* GET /v2/ (end-1): 401 + challenge when anonymous */
 /* token.c */
 int reg_token(struct req *r);                /* GET /v2/auth: registry JWTs */
+/* One scope of GET /v2/auth: "repository:<name>:<actions>", actions being
+ * pull, push and * joined by ','. */
+struct reg_scope {
+  const char *name;      /* valid repository name, in the pool */
+  unsigned actions;      /* ACTION_* bits asked for */
+};
+enum { REG_SCOPE_OK = 0, REG_SCOPE_OTHER = 1, REG_SCOPE_BAD = 2, REG_SCOPE_BAD_NAME = 3 };
+/* Parses s[0..len) (any bytes): REG_SCOPE_OK with *out filled (strings in p),
+ * REG_SCOPE_OTHER for another resource type (ignored, as registry:catalog:*),
+ * REG_SCOPE_BAD for a malformed repository scope or an unknown action,
+ * REG_SCOPE_BAD_NAME for an invalid repository name, or ERR_NOMEM. */
+int reg_scope_parse(struct reg_scope *out, struct pool *p, const char *s, size_t len);
 /* blob.c */
 int reg_blob_get(struct req *r);             /* GET /v2/<name>/blobs/<digest> (end-2) */
 int reg_blob_head(struct req *r);            /* HEAD (end-2) */
@@ -70,6 +82,10 @@ int reg_page_params(struct req *r, size_t *out_n, const char **out_last);
 /* Parses a single "bytes=" Range header against size: 1 with the range set,
  * 0 to ignore it (absent, multi-range, other unit), -1 when unsatisfiable. */
 int reg_parse_range(const char *h, int64_t size, int64_t *out_start, int64_t *out_len);
+/* Parses a chunk's Content-Range "start-end" (also "bytes start-end/total"
+ * and "bytes=start-end"): 0 with the inclusive bounds (end - start + 1 is
+ * representable), ERR_INVALID if malformed. */
+int reg_parse_content_range(const char *h, int64_t *out_start, int64_t *out_end);
 /* Responds 500 (or 503 for ERR_IO) for an unexpected store error; returns rc. */
 int reg_internal(struct req *r, int rc, const char *what);
 

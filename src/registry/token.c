@@ -20,28 +20,21 @@ struct scope_ctx {
   int bad_name;
 };
 
-/* "repository:<name>:<actions>", several per parameter separated by spaces. */
-static int add_scope(struct scope_ctx *c, const char *s, size_t len)
+int reg_scope_parse(struct reg_scope *out, struct pool *p, const char *s, size_t len)
 {
-  struct req *r = c->r;
-  char *text = pool_strndup(r->pool, s, len);
+  char *text = pool_strndup(p, s, len);
   if (!text)
-    return -1;
+    return ERR_NOMEM;
   char *colon1 = strchr(text, ':'), *colon2 = strrchr(text, ':');
   if (!colon1 || colon1 == colon2 || strncmp(text, "repository:", 11) != 0) {
     /* other resource types (registry:catalog:*) are ignored, not refused */
-    if (strncmp(text, "repository", 10) == 0 && !c->bad)
-      c->bad = text;
-    return 0;
+    return strncmp(text, "repository", 10) == 0 ? REG_SCOPE_BAD : REG_SCOPE_OTHER;
   }
   *colon2 = '\0';
   const char *name = colon1 + 1, *actions = colon2 + 1;
   /* a registry host prefix ("host:5000/ns/repo") is kept out of the name */
-  if (!reg_name_valid(name)) {
-    if (!c->bad)
-      c->bad = text, c->bad_name = 1;
-    return 0;
-  }
+  if (!reg_name_valid(name))
+    return REG_SCOPE_BAD_NAME;
   unsigned want = 0;
   for (const char *a = actions; *a;) {
     size_t n = strcspn(a, ",");
@@ -51,19 +44,36 @@ static int add_scope(struct scope_ctx *c, const char *s, size_t len)
       want |= ACTION_PUSH;
     else if (n == 1 && *a == '*')
       want |= ACTION_ALL;
-    else if (!c->bad)
-      c->bad = text;
+    else
+      return REG_SCOPE_BAD;
     a += n;
     if (*a == ',')
       a++;
   }
-  if (c->n >= MAX_SCOPES)
+  out->name = name;
+  out->actions = want;
+  return REG_SCOPE_OK;
+}
+
+/* Adds one scope of the request, downscoped to what the principal may do. */
+static int add_scope(struct scope_ctx *c, const char *s, size_t len)
+{
+  struct req *r = c->r;
+  struct reg_scope sc;
+  int rc = reg_scope_parse(&sc, r->pool, s, len);
+  if (rc < 0)
+    return -1;
+  if ((rc == REG_SCOPE_BAD || rc == REG_SCOPE_BAD_NAME) && !c->bad) {
+    c->bad = pool_strndup(r->pool, s, len);
+    c->bad_name = rc == REG_SCOPE_BAD_NAME;
+  }
+  if (rc != REG_SCOPE_OK || c->n >= MAX_SCOPES)
     return 0;
   unsigned have = 0;
-  if (auth_repo_actions(&have, r->app, &r->principal, name) != 0)
+  if (auth_repo_actions(&have, r->app, &r->principal, sc.name) != 0)
     have = 0;
-  c->grants[c->n].repo = name;
-  c->grants[c->n].actions = want & have;
+  c->grants[c->n].repo = sc.name;
+  c->grants[c->n].actions = sc.actions & have;
   c->n++;
   return 0;
 }

@@ -1,7 +1,6 @@
 /* Blob uploads (end-4a/4b/5/6/11/13 and cancel): bytes stream into the
  * blob store's upload object while hashing; metadata holds the session and
  * its acknowledged offset so another instance can continue it. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,29 +214,6 @@ static int session_lookup(struct req *r, struct meta_upload *out, int64_t *out_r
   return 0;
 }
 
-/* Content-Range "start-end" (also "bytes start-end/total" and "bytes=start-end"). */
-static int parse_content_range(const char *h, int64_t *start, int64_t *end)
-{
-  const char *p = h;
-  if (strncmp(p, "bytes", 5) == 0) {
-    p += 5;
-    if (*p == '=' || *p == ' ')
-      p++;
-  }
-  char *e;
-  errno = 0;
-  long long a = strtoll(p, &e, 10);
-  if (errno || e == p || *e != '-' || a < 0)
-    return -1;
-  const char *q = e + 1;
-  long long b = strtoll(q, &e, 10);
-  if (errno || e == q || b < a || (*e && *e != '/'))
-    return -1;
-  *start = a;
-  *end = b;
-  return 0;
-}
-
 /* PATCH and PUT share the start: session, Content-Range, writer. */
 static int append_begin(struct req *r)
 {
@@ -251,7 +227,7 @@ static int append_begin(struct req *r)
   u->offset = up.offset;
   const char *cr = req_header(r, "Content-Range");
   if (cr) {
-    if (parse_content_range(cr, &u->range_start, &u->range_end))
+    if (reg_parse_content_range(cr, &u->range_start, &u->range_end))
       return req_error(r, 400, OCI_BLOB_UPLOAD_INVALID, "malformed Content-Range; use start-end",
                        cr);
     if (u->range_start != up.offset) {

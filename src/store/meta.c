@@ -1,10 +1,19 @@
 #include "store/meta.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/err.h"
 
-static const struct meta_ops *const backends[] = { &meta_sqlite_ops };
+/* URL scheme -> backend; a backend may answer to several schemes. */
+static const struct {
+  const char *scheme;
+  const struct meta_ops *ops;
+} backends[] = {
+  { "sqlite", &meta_sqlite_ops },
+  { "postgres", &meta_postgres_ops },
+  { "postgresql", &meta_postgres_ops }, /* libpq accepts both */
+};
 
 int meta_open(struct meta **out, const char *url)
 {
@@ -13,9 +22,59 @@ int meta_open(struct meta **out, const char *url)
     return ERR_INVALID;
   size_t n = (size_t)(sep - url);
   for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-    if (strlen(backends[i]->scheme) == n && memcmp(backends[i]->scheme, url, n) == 0)
-      return backends[i]->open(out, url);
+    if (strlen(backends[i].scheme) == n && memcmp(backends[i].scheme, url, n) == 0)
+      return backends[i].ops->open(out, url);
   return ERR_UNSUPPORTED;
+}
+
+/* Masks the password of "scheme://user:password@host/..." and the value of
+ * every "password=" query parameter. */
+int meta_url_redact(char *out, size_t len, const char *url)
+{
+  static const char mask[] = "xxxxx";
+  char buf[1024];
+  size_t o = 0, n = strlen(url);
+  const char *sep = strstr(url, "://");
+  size_t i = 0;
+  if (sep) {
+    size_t auth = (size_t)(sep - url) + 3, end = auth;
+    while (end < n && url[end] != '/' && url[end] != '?' && url[end] != '#')
+      end++;
+    const char *at = NULL;
+    for (size_t k = auth; k < end; k++)
+      if (url[k] == '@')
+        at = url + k; /* the last '@' ends the user info */
+    const char *colon = at ? memchr(url + auth, ':', (size_t)(at - url) - auth) : NULL;
+    if (colon) {
+      size_t keep = (size_t)(colon - url) + 1;
+      if (keep + sizeof(mask) >= sizeof(buf))
+        return ERR_TOOBIG;
+      memcpy(buf, url, keep);
+      memcpy(buf + keep, mask, sizeof(mask) - 1);
+      o = keep + sizeof(mask) - 1;
+      i = (size_t)(at - url);
+    }
+  }
+  while (i < n) {
+    /* a query parameter named password: keep "password=", mask the value */
+    int param = (url[i] == '?' || url[i] == '&') && strncmp(url + i + 1, "password=", 9) == 0;
+    size_t take = param ? 10 : 1;
+    if (o + take + sizeof(mask) >= sizeof(buf))
+      return ERR_TOOBIG;
+    memcpy(buf + o, url + i, take);
+    o += take;
+    i += take;
+    if (param) {
+      memcpy(buf + o, mask, sizeof(mask) - 1);
+      o += sizeof(mask) - 1;
+      while (i < n && url[i] != '&' && url[i] != '#')
+        i++;
+    }
+  }
+  buf[o] = '\0';
+  if ((size_t)snprintf(out, len, "%s", buf) >= len)
+    return ERR_TOOBIG;
+  return 0;
 }
 
 void meta_close(struct meta *m)

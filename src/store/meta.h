@@ -8,7 +8,7 @@ struct pool;
 struct ident_ops;
 
 /* The metadata store: repositories, blob links, upload sessions, manifests,
- * tags. One interface, several backends (SQLite now, PostgreSQL next),
+ * tags. One interface, several backends (SQLite, PostgreSQL),
  * chosen by URL scheme. Every function is safe to call from any thread
  * concurrently; backends keep a connection per thread or a pool.
  *
@@ -17,10 +17,14 @@ struct ident_ops;
  * through a `struct pool *` belong to that pool. */
 struct meta;
 
-/* Opens the backend named by url ("sqlite:///path/to/db" or
- * "sqlite://./relative.db") and applies pending schema migrations.
- * ERR_UNSUPPORTED for an unknown scheme. Free with meta_close(). */
+/* Opens the backend named by url ("sqlite:///path/to/db",
+ * "sqlite://./relative.db" or "postgres://user:pass@host:port/db?..." as
+ * libpq takes it) and applies pending schema migrations. ERR_UNSUPPORTED
+ * for an unknown scheme. Free with meta_close(). */
 int meta_open(struct meta **out, const char *url);
+/* Copies url to out (len bytes) with any password masked, for log lines and
+ * messages; ERR_TOOBIG if it does not fit (out is then unusable). */
+int meta_url_redact(char *out, size_t len, const char *url);
 /* Call only after every thread that used m is done with it (workers joined). */
 void meta_close(struct meta *m);
 /* Current schema version after migrations. */
@@ -135,7 +139,7 @@ int meta_tag_delete(struct meta *m, int64_t repo_id, const char *tag);
 
 /* --- backend table (redis-style connection types) ---------------------- */
 struct meta_ops {
-  const char *scheme; /* "sqlite" */
+  const char *scheme; /* "sqlite", "postgres" */
   int (*open)(struct meta **out, const char *url);
   void (*close)(struct meta *m);
   int (*schema_version)(struct meta *m, int *out);
@@ -174,5 +178,7 @@ struct meta {
 };
 
 extern const struct meta_ops meta_sqlite_ops;
+/* PostgreSQL (libpq); open() is ERR_UNSUPPORTED in a build without it. */
+extern const struct meta_ops meta_postgres_ops;
 
 #endif

@@ -1,27 +1,17 @@
-/* SQLite metadata backend: connections, statements, repositories, blobs and
- * upload sessions. Manifests and tags are in sqlite_manifest.c, the schema
- * and its migrations in sqlite_schema.c.
- *
- * One meta instance is shared by every HTTP worker thread. A sqlite3
- * connection is not, so each thread lazily opens its own (a pthread key per
- * instance) with its own cache of prepared statements; a registry of all of
- * them lets meta_close() close the connections of threads still alive. A
- * thread's connection is closed when the thread exits, so meta_close() must
- * not race with worker threads still using or leaving the instance: join
- * them first. */
+/* The SQL store's repositories, blobs and upload sessions, the SQL of its
+ * non-identity statements, and the helpers every operation uses on top of
+ * an engine (struct sq_engine): both the SQLite engine (sqlite_conn.c) and
+ * the PostgreSQL one (postgres.c) run this code unchanged. Manifests and
+ * tags are in sqlite_manifest.c, the schema and its migrations in
+ * sqlite_schema.c. */
 #include "store/sqlite_int.h"
 
 #include "store/ident.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util/err.h"
 #include "util/log.h"
@@ -80,185 +70,27 @@ static const char *const stmt_sql[SQ_IDENT_FIRST] = {
   [SQ_TAG_DELETE_MANIFEST] = "DELETE FROM tag WHERE manifest_id = ?1",
 };
 
-struct sq_conn {
-  struct sq_conn *prev, *next; /* registry of the owning instance */
-  struct sq_meta *owner;
-  sqlite3 *db;
-  int64_t busy_start; /* busy handler's scratch */
-  sqlite3_stmt *st[SQ__COUNT];
-};
-
-struct sq_meta {
-  struct meta base;
-  char *path;           /* absolute, so a chdir() cannot move it */
-  pthread_key_t key;    /* this thread's struct sq_conn */
-  pthread_mutex_t mu;   /* guards conns */
-  struct sq_conn *conns;
-  /* Held by the one thread of this process writing to the database.
-   * SQLite's busy handler polls with sleeps up to 100 ms, so threads that
-   * write back to back starve a waiting one for seconds; queueing on a
-   * mutex first leaves the busy handler to arbitrate between processes. */
-  pthread_mutex_t wmu;
-};
-
-/* --- connections --------------------------------------------------------- */
-
-static void conn_free(struct sq_conn *c)
+const char *sq_stmt_sql(enum sq_stmt id)
 {
-  for (int i = 0; i < SQ__COUNT; i++)
-    sqlite3_finalize(c->st[i]);
-  if (sqlite3_close(c->db) != SQLITE_OK)
-    LOG(LOG_ERROR, "sqlite: close: %s", sqlite3_errmsg(c->db));
-  free(c);
-}
-
-static void conn_unregister(struct sq_conn *c)
-{
-  struct sq_meta *sm = c->owner;
-  pthread_mutex_lock(&sm->mu);
-  if (c->prev)
-    c->prev->next = c->next;
-  else
-    sm->conns = c->next;
-  if (c->next)
-    c->next->prev = c->prev;
-  pthread_mutex_unlock(&sm->mu);
-}
-
-/* pthread key destructor: the thread that owned the connection is exiting. */
-static void conn_thread_exit(void *arg)
-{
-  struct sq_conn *c = arg;
-  conn_unregister(c);
-  conn_free(c);
-}
-
-static int conn_open(struct sq_conn **out, struct sq_meta *sm)
-{
-  struct sq_conn *c = calloc(1, sizeof(*c));
-  if (!c)
-    return ERR_NOMEM;
-  /* NOMUTEX: the connection is only ever used by the thread that opened it. */
-  int rc = sqlite3_open_v2(sm->path, &c->db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           NULL);
-  int err = 0;
-  if (rc != SQLITE_OK) {
-    LOG(LOG_ERROR, "sqlite: open %s: %s", sm->path,
-        c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
-    err = rc == SQLITE_NOMEM ? ERR_NOMEM : ERR_IO;
-    goto out;
-  }
-  err = meta_sqlite_configure(c->db, &c->busy_start);
-  if (err)
-    goto out;
-  c->owner = sm;
-  pthread_mutex_lock(&sm->mu);
-  c->next = sm->conns;
-  if (sm->conns)
-    sm->conns->prev = c;
-  sm->conns = c;
-  pthread_mutex_unlock(&sm->mu);
-  *out = c;
-  c = NULL;
-out:
-  if (c) {
-    sqlite3_close(c->db);
-    free(c);
-  }
-  return err;
-}
-
-int sq_conn_get(struct sq_conn **out, struct meta *m)
-{
-  struct sq_meta *sm = (struct sq_meta *)m;
-  struct sq_conn *c = pthread_getspecific(sm->key);
-  if (!c) {
-    int err = conn_open(&c, sm);
-    if (err)
-      return err;
-    if (pthread_setspecific(sm->key, c) != 0) {
-      conn_unregister(c);
-      conn_free(c);
-      return ERR_NOMEM;
-    }
-  }
-  *out = c;
-  return 0;
-}
-
-int sq_err(struct sq_conn *c, int rc, const char *what)
-{
-  return meta_sqlite_err(c->db, rc, what);
-}
-
-/* --- statements ---------------------------------------------------------- */
-
-static int bindv(sqlite3_stmt *st, const char *fmt, va_list ap)
-{
-  int rc = SQLITE_OK;
-  for (int i = 1; *fmt && rc == SQLITE_OK; fmt++, i++) {
-    switch (*fmt) {
-    case 'i':
-      rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
-      break;
-    case 't': {
-      const char *s = va_arg(ap, const char *);
-      rc = s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-      break;
-    }
-    case 'b': {
-      const void *b = va_arg(ap, const void *);
-      size_t n = va_arg(ap, size_t);
-      /* A NULL pointer would bind SQL NULL; an empty body is a zero-length blob. */
-      rc = sqlite3_bind_blob64(st, i, b ? b : "", n, SQLITE_STATIC);
-      break;
-    }
-    default:
-      rc = SQLITE_MISUSE;
-    }
-  }
-  return rc;
-}
-
-/* SQL of statement id: this file's table, or sqlite_ident.c's for identity.
- * NULL only for an enum entry added without its SQL (query_v checks). */
-static const char *stmt_text(enum sq_stmt id)
-{
+  if ((int)id < 0 || id >= SQ__COUNT)
+    return NULL;
   return id < SQ_IDENT_FIRST ? stmt_sql[id] : sq_ident_sql[id - SQ_IDENT_FIRST];
 }
 
-static int query_v(struct sq_conn *c, sqlite3_stmt **out, enum sq_stmt id, const char *fmt,
-                   va_list ap)
+/* --- helpers over the engine ------------------------------------------------ */
+
+int sq_conn_get(struct sq_conn **out, struct meta *m)
 {
-  sqlite3_stmt *st = c->st[id];
-  if (!st) {
-    const char *sql = stmt_text(id);
-    if (!sql) {
-      LOG(LOG_ERROR, "sqlite: no SQL for statement %d", (int)id);
-      return ERR_INTERNAL;
-    }
-    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-    if (rc != SQLITE_OK)
-      return meta_sqlite_err(c->db, rc, sql);
-    c->st[id] = st;
-  }
-  /* A format that does not match the statement is a bug, caught here
-   * rather than as a value bound to the wrong column. */
-  if (strlen(fmt) != (size_t)sqlite3_bind_parameter_count(st)) {
-    LOG(LOG_ERROR, "sqlite: %zu parameters given for: %s", strlen(fmt), stmt_text(id));
-    return ERR_INTERNAL;
-  }
-  int rc = bindv(st, fmt, ap);
-  if (rc != SQLITE_OK) {
-    sq_done(st);
-    return meta_sqlite_err(c->db, rc, stmt_text(id));
-  }
-  *out = st;
-  return 0;
+  return ((struct sq_meta *)m)->eng->conn_get(out, m);
 }
 
-int sq_query(struct sq_conn *c, sqlite3_stmt **out, enum sq_stmt id, const char *fmt, ...)
+static int query_v(struct sq_conn *c, struct sq_cur **out, enum sq_stmt id, const char *fmt,
+                   va_list ap)
+{
+  return c->eng->query(c, out, id, fmt, ap);
+}
+
+int sq_query(struct sq_conn *c, struct sq_cur **out, enum sq_stmt id, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -267,40 +99,31 @@ int sq_query(struct sq_conn *c, sqlite3_stmt **out, enum sq_stmt id, const char 
   return err;
 }
 
-void sq_done(sqlite3_stmt *st)
+int sq_step(struct sq_cur *st)
 {
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
+  return st->eng->step(st);
 }
 
-/* sqlite3_step(); a write outside sq_begin()/sq_end() is a transaction of
- * its own and queues on the write mutex like one. */
-static int step(struct sq_conn *c, sqlite3_stmt *st)
+void sq_done(struct sq_cur *st)
 {
-  int lock = sqlite3_get_autocommit(c->db) && !sqlite3_stmt_readonly(st);
-  if (lock)
-    pthread_mutex_lock(&c->owner->wmu);
-  int rc = sqlite3_step(st);
-  if (lock)
-    pthread_mutex_unlock(&c->owner->wmu);
-  return rc;
+  st->eng->done(st);
 }
 
 int sq_exec(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fmt, ...)
 {
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   va_list ap;
   va_start(ap, fmt);
   int err = query_v(c, &st, id, fmt, ap);
   va_end(ap);
   if (err)
     return err;
-  int rc = step(c, st);
-  if (rc == SQLITE_DONE) {
+  int rc = sq_step(st);
+  if (rc == SQ_DONE) {
     if (out_changes)
-      *out_changes = sqlite3_changes(c->db);
+      *out_changes = st->eng->changes(st);
   } else {
-    err = meta_sqlite_err(c->db, rc, stmt_text(id));
+    err = rc == SQ_ROW ? ERR_INTERNAL : rc; /* a statement returning rows is a bug */
   }
   sq_done(st);
   return err;
@@ -308,30 +131,28 @@ int sq_exec(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fm
 
 int sq_int64(struct sq_conn *c, int64_t *out, enum sq_stmt id, const char *fmt, ...)
 {
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   va_list ap;
   va_start(ap, fmt);
   int err = query_v(c, &st, id, fmt, ap);
   va_end(ap);
   if (err)
     return err;
-  int rc = step(c, st);
-  if (rc == SQLITE_ROW) {
-    int64_t v = sqlite3_column_int64(st, 0);
+  int rc = sq_step(st);
+  if (rc == SQ_ROW) {
+    int64_t v = sq_col_int64(st, 0);
     /* Run INSERT ... RETURNING to completion before reporting success
      * (SQLite made every change at the first step). */
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = sq_step(st)) == SQ_ROW)
       ;
-    if (rc == SQLITE_DONE) {
+    if (rc == SQ_DONE) {
       if (out)
         *out = v;
     } else {
-      err = meta_sqlite_err(c->db, rc, stmt_text(id));
+      err = rc;
     }
-  } else if (rc == SQLITE_DONE) {
-    err = ERR_NOTFOUND;
   } else {
-    err = meta_sqlite_err(c->db, rc, stmt_text(id));
+    err = rc == SQ_DONE ? ERR_NOTFOUND : rc;
   }
   sq_done(st);
   return err;
@@ -339,40 +160,56 @@ int sq_int64(struct sq_conn *c, int64_t *out, enum sq_stmt id, const char *fmt, 
 
 int sq_begin(struct sq_conn *c)
 {
-  pthread_mutex_lock(&c->owner->wmu);
-  int rc = meta_sqlite_begin(c->db);
-  if (rc == SQLITE_OK)
-    return 0;
-  pthread_mutex_unlock(&c->owner->wmu);
-  return meta_sqlite_err(c->db, rc, "BEGIN IMMEDIATE");
+  return c->eng->begin(c);
 }
 
 int sq_end(struct sq_conn *c, int err)
 {
-  if (err == 0) {
-    int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-      err = meta_sqlite_err(c->db, rc, "COMMIT");
-  }
-  if (err)
-    meta_sqlite_rollback(c->db);
-  pthread_mutex_unlock(&c->owner->wmu);
-  return err;
+  return c->eng->end(c, err);
 }
 
-int sq_col_text(char **out, struct pool *p, sqlite3_stmt *st, int col)
+int64_t sq_col_int64(struct sq_cur *st, int col)
 {
-  if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+  return st->eng->col_int64(st, col);
+}
+
+int sq_col_int(struct sq_cur *st, int col)
+{
+  return (int)st->eng->col_int64(st, col);
+}
+
+int sq_col_text(char **out, struct pool *p, struct sq_cur *st, int col)
+{
+  const char *s;
+  size_t n;
+  int err = st->eng->col_text(&s, &n, st, col);
+  if (err)
+    return err;
+  if (!s) {
     *out = NULL;
     return 0;
   }
-  const unsigned char *s = sqlite3_column_text(st, col);
-  if (!s)
-    return ERR_NOMEM;
-  char *r = pool_strndup(p, (const char *)s, (size_t)sqlite3_column_bytes(st, col));
+  char *r = pool_strndup(p, s, n);
   if (!r)
     return ERR_NOMEM;
   *out = r;
+  return 0;
+}
+
+int sq_col_blob(void **out, size_t *out_len, struct pool *p, struct sq_cur *st, int col)
+{
+  const void *b;
+  size_t n;
+  int err = st->eng->col_blob(&b, &n, st, col);
+  if (err)
+    return err;
+  void *r = pool_alloc(p, n ? n : 1);
+  if (!r)
+    return ERR_NOMEM;
+  if (n)
+    memcpy(r, b, n);
+  *out = r;
+  *out_len = n;
   return 0;
 }
 
@@ -399,12 +236,13 @@ int64_t sq_fetch_limit(size_t limit)
 }
 
 int sq_list_names(char ***out_names, size_t *out_n, int *out_more, struct sq_conn *c,
-                  struct pool *p, sqlite3_stmt *st, size_t limit)
+                  struct pool *p, struct sq_cur *st, size_t limit)
 {
   char **names = NULL;
   size_t n = 0, cap = 0;
-  int more = 0, rc = SQLITE_DONE, err = sq_grow(p, (void **)&names, &cap, 0, sizeof(*names));
-  while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+  int more = 0, rc = SQ_DONE, err = sq_grow(p, (void **)&names, &cap, 0, sizeof(*names));
+  (void)c;
+  while (!err && (rc = sq_step(st)) == SQ_ROW) {
     if (n == limit) {
       more = 1;
       break;
@@ -417,8 +255,8 @@ int sq_list_names(char ***out_names, size_t *out_n, int *out_more, struct sq_con
       err = ERR_INTERNAL;
     n++;
   }
-  if (!err && !more && rc != SQLITE_DONE)
-    err = meta_sqlite_err(c->db, rc, "list names");
+  if (!err && !more && rc != SQ_DONE)
+    err = rc;
   sq_done(st);
   if (err)
     return err;
@@ -429,130 +267,114 @@ int sq_list_names(char ***out_names, size_t *out_n, int *out_more, struct sq_con
   return 0;
 }
 
-/* --- open / close ---------------------------------------------------------- */
-
-/* Absolute database path from "sqlite:///abs" or "sqlite://rel" (cwd-relative). */
-static int url_path(char **out, const char *url)
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
 {
-  static const char pfx[] = "sqlite://";
-  if (strncmp(url, pfx, sizeof(pfx) - 1) != 0)
-    return ERR_INVALID;
-  const char *p = url + sizeof(pfx) - 1;
-  size_t n = strlen(p);
-  if (n == 0 || p[n - 1] == '/')
-    return ERR_INVALID;
-  /* Each thread opens its own connection: a private in-memory DB each. */
-  if (strcmp(p, ":memory:") == 0)
-    return ERR_UNSUPPORTED;
-  if (n >= PATH_MAX)
-    return ERR_TOOBIG;
-  char *r;
-  if (p[0] == '/') {
-    r = strdup(p);
-  } else {
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof(cwd)))
-      return ERR_IO;
-    if (strncmp(p, "./", 2) == 0)
-      p += 2;
-    size_t len = strlen(cwd) + 1 + strlen(p) + 1;
-    r = malloc(len);
-    if (r)
-      snprintf(r, len, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, p);
+  size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+             : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+  if (len == 0 || len > n)
+    return 0;
+  for (size_t i = 1; i < len; i++)
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+  /* overlong forms, surrogates, beyond U+10FFFF */
+  if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+      (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+    return 0;
+  return len;
+}
+
+/* Code point of the valid sequence at s of len bytes. */
+static uint32_t utf8_decode(const unsigned char *s, size_t len)
+{
+  static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+  uint32_t cp = s[0] & lead_mask[len];
+  for (size_t i = 1; i < len; i++)
+    cp = cp << 6 | (s[i] & 0x3f);
+  return cp;
+}
+
+static size_t utf8_encode(unsigned char *out, uint32_t cp)
+{
+  if (cp < 0x80) {
+    out[0] = (unsigned char)cp;
+    return 1;
   }
-  if (!r)
-    return ERR_NOMEM;
-  *out = r;
+  if (cp < 0x800) {
+    out[0] = (unsigned char)(0xc0 | cp >> 6);
+    out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (unsigned char)(0xe0 | cp >> 12);
+    out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+    out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+    return 3;
+  }
+  out[0] = (unsigned char)(0xf0 | cp >> 18);
+  out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+  out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+  out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+  return 4;
+}
+
+/* UTF-8 preserves code point order bytewise and no sequence is a prefix of
+ * another, so "prefix with its last code point incremented" bounds the
+ * strings starting with prefix, and no valid string lies in between. */
+static int successor_utf8(char **out, const unsigned char *s, size_t n)
+{
+  for (size_t i = 0; i < n;) {
+    size_t len = utf8_len(s + i, n - i);
+    if (len == 0)
+      return ERR_INVALID;
+    i += len;
+  }
+  while (n > 0) {
+    size_t at = n - 1;
+    while (at > 0 && (s[at] & 0xc0) == 0x80) /* back to the last lead byte */
+      at--;
+    uint32_t cp = utf8_decode(s + at, n - at) + 1;
+    if (cp == 0xd800)
+      cp = 0xe000; /* skip the surrogates */
+    if (cp > 0x10ffff) {
+      n = at; /* nothing above U+10FFFF: drop it and carry */
+      continue;
+    }
+    char *r = malloc(at + 5);
+    if (!r)
+      return ERR_NOMEM;
+    memcpy(r, s, at);
+    size_t len = utf8_encode((unsigned char *)r + at, cp);
+    r[at + len] = '\0';
+    *out = r;
+    return 0;
+  }
+  *out = NULL;
   return 0;
 }
 
-/* mkdir -p of the directory holding path; directories it creates get 0700. */
-static int make_parent_dirs(const char *path)
+int sq_prefix_successor(char **out, const char *prefix)
 {
-  char *dir = strdup(path);
-  int err = 0;
-  if (!dir)
-    return ERR_NOMEM;
-  char *slash = strrchr(dir, '/');
-  if (slash && slash != dir) {
-    *slash = '\0';
-    for (char *s = dir + 1;; s++) {
-      if (*s != '/' && *s != '\0')
-        continue;
-      char saved = *s;
-      *s = '\0';
-      struct stat sb;
-      if (stat(dir, &sb) != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        LOG(LOG_ERROR, "sqlite: mkdir %s: %s", dir, strerror(errno));
-        err = ERR_IO;
-      }
-      *s = saved;
-      if (err || saved == '\0')
-        break;
-    }
-  }
-  free(dir);
-  return err;
+  return successor_utf8(out, (const unsigned char *)prefix, strlen(prefix));
 }
 
-static void sq_close(struct meta *m)
+int sq_no_rows(void **out, size_t *out_n, int *out_more, struct pool *p, size_t elem)
 {
-  struct sq_meta *sm = (struct sq_meta *)m;
-  if (!sm)
-    return;
-  pthread_mutex_lock(&sm->mu);
-  struct sq_conn *c = sm->conns;
-  sm->conns = NULL;
-  pthread_mutex_unlock(&sm->mu);
-  while (c) {
-    struct sq_conn *next = c->next;
-    conn_free(c);
-    c = next;
-  }
-  /* Deleting the key runs no destructor: the connections are closed above. */
-  pthread_key_delete(sm->key);
-  pthread_mutex_destroy(&sm->mu);
-  pthread_mutex_destroy(&sm->wmu);
-  free(sm->path);
-  free(sm);
-}
-
-static int sq_open(struct meta **out, const char *url)
-{
-  char *path = NULL;
-  int err = url_path(&path, url);
+  void *arr = NULL;
+  size_t cap = 0;
+  int err = sq_grow(p, &arr, &cap, 0, elem);
   if (err)
     return err;
-  err = make_parent_dirs(path);
-  if (err) {
-    free(path);
-    return err;
-  }
-  struct sq_meta *sm = calloc(1, sizeof(*sm));
-  if (!sm || pthread_key_create(&sm->key, conn_thread_exit) != 0) {
-    free(sm);
-    free(path);
-    return ERR_NOMEM;
-  }
-  pthread_mutex_init(&sm->mu, NULL);
-  pthread_mutex_init(&sm->wmu, NULL);
-  sm->base.ops = &meta_sqlite_ops;
-  sm->path = path;
-  struct sq_conn *c;
-  int version = 0;
-  err = sq_conn_get(&c, &sm->base);
-  if (!err)
-    err = meta_sqlite_migrate(&version, c->db);
-  if (err) {
-    sq_close(&sm->base);
-    return err;
-  }
-  LOG(LOG_DEBUG, "sqlite: opened %s at schema version %d", sm->path, version);
-  *out = &sm->base;
+  *out = arr;
+  *out_n = 0;
+  if (out_more)
+    *out_more = 0;
   return 0;
 }
 
-static int sq_schema_version(struct meta *m, int *out)
+/* --- schema version ------------------------------------------------------ */
+
+int sq_schema_version(struct meta *m, int *out)
 {
   struct sq_conn *c;
   int64_t v = 0;
@@ -567,7 +389,7 @@ static int sq_schema_version(struct meta *m, int *out)
 
 /* --- repositories -------------------------------------------------------- */
 
-static int sq_repo_lookup(struct meta *m, int64_t *out_id, const char *name)
+int sq_repo_lookup(struct meta *m, int64_t *out_id, const char *name)
 {
   struct sq_conn *c;
   if (!name || !*name)
@@ -576,7 +398,7 @@ static int sq_repo_lookup(struct meta *m, int64_t *out_id, const char *name)
   return err ? err : sq_int64(c, out_id, SQ_REPO_ID, "t", name);
 }
 
-static int sq_repo_ensure(struct meta *m, int64_t *out_id, const char *name)
+int sq_repo_ensure(struct meta *m, int64_t *out_id, const char *name)
 {
   struct sq_conn *c;
   if (!name || !*name)
@@ -592,11 +414,11 @@ static int sq_repo_ensure(struct meta *m, int64_t *out_id, const char *name)
   return err ? err : sq_int64(c, out_id, SQ_REPO_ID, "t", name);
 }
 
-static int sq_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
-                        int *out_more, const char *last, size_t limit)
+int sq_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
+                 int *out_more, const char *last, size_t limit)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (err)
     return err;
@@ -609,25 +431,28 @@ static int sq_repo_list(struct meta *m, struct pool *p, char ***out_names, size_
 
 /* --- blobs ---------------------------------------------------------------- */
 
-static int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size)
+int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size)
 {
   struct sq_conn *c;
   if (!digest || !*digest || size < 0)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_begin(c);
   if (err)
     return err;
-  int64_t now = time_now();
-  err = sq_exec(c, NULL, SQ_BLOB_INSERT, "tii", digest, size, now);
-  if (!err) /* a missing repository fails the foreign key: ERR_NOTFOUND */
-    err = sq_exec(c, NULL, SQ_LINK_INSERT, "iti", repo_id, digest, now);
-  return sq_end(c, err);
+  do {
+    if ((err = sq_begin(c)))
+      return err;
+    int64_t now = time_now();
+    err = sq_exec(c, NULL, SQ_BLOB_INSERT, "tii", digest, size, now);
+    if (!err) /* a missing repository fails the foreign key: ERR_NOTFOUND */
+      err = sq_exec(c, NULL, SQ_LINK_INSERT, "iti", repo_id, digest, now);
+    err = sq_end(c, err);
+  } while (err == SQ_RETRY);
+  return err;
 }
 
-static int sq_blob_linked(struct meta *m, int64_t *out_size, int64_t repo_id,
-                          const char *digest)
+int sq_blob_linked(struct meta *m, int64_t *out_size, int64_t repo_id,
+                   const char *digest)
 {
   struct sq_conn *c;
   if (!digest)
@@ -636,7 +461,7 @@ static int sq_blob_linked(struct meta *m, int64_t *out_size, int64_t repo_id,
   return err ? err : sq_int64(c, out_size, SQ_LINK_SIZE, "it", repo_id, digest);
 }
 
-static int sq_blob_stat(struct meta *m, int64_t *out_size, const char *digest)
+int sq_blob_stat(struct meta *m, int64_t *out_size, const char *digest)
 {
   struct sq_conn *c;
   if (!digest)
@@ -645,7 +470,7 @@ static int sq_blob_stat(struct meta *m, int64_t *out_size, const char *digest)
   return err ? err : sq_int64(c, out_size, SQ_BLOB_SIZE, "t", digest);
 }
 
-static int sq_blob_link(struct meta *m, int64_t repo_id, const char *digest)
+int sq_blob_link(struct meta *m, int64_t repo_id, const char *digest)
 {
   struct sq_conn *c;
   if (!digest)
@@ -655,30 +480,33 @@ static int sq_blob_link(struct meta *m, int64_t repo_id, const char *digest)
   return err ? err : sq_exec(c, NULL, SQ_LINK_INSERT, "iti", repo_id, digest, time_now());
 }
 
-static int sq_blob_unlink(struct meta *m, int64_t repo_id, const char *digest)
+int sq_blob_unlink(struct meta *m, int64_t repo_id, const char *digest)
 {
   struct sq_conn *c;
   int changes = 0;
   if (!digest)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_begin(c);
   if (err)
     return err;
-  err = sq_int64(c, NULL, SQ_REF_USED, "iti", repo_id, digest, (int64_t)0);
-  if (err == 0)
-    err = ERR_CONFLICT;
-  else if (err == ERR_NOTFOUND)
-    err = sq_exec(c, &changes, SQ_LINK_DELETE, "it", repo_id, digest);
-  if (!err && changes == 0)
-    err = ERR_NOTFOUND;
-  return sq_end(c, err);
+  do {
+    if ((err = sq_begin(c)))
+      return err;
+    err = sq_int64(c, NULL, SQ_REF_USED, "iti", repo_id, digest, (int64_t)0);
+    if (err == 0)
+      err = ERR_CONFLICT;
+    else if (err == ERR_NOTFOUND)
+      err = sq_exec(c, &changes, SQ_LINK_DELETE, "it", repo_id, digest);
+    if (!err && changes == 0)
+      err = ERR_NOTFOUND;
+    err = sq_end(c, err);
+  } while (err == SQ_RETRY);
+  return err;
 }
 
 /* --- upload sessions ------------------------------------------------------ */
 
-static int sq_upload_create(struct meta *m, int64_t repo_id, const char *uuid)
+int sq_upload_create(struct meta *m, int64_t repo_id, const char *uuid)
 {
   struct sq_conn *c;
   if (!uuid || !*uuid || strlen(uuid) >= sizeof(((struct meta_upload *)0)->uuid))
@@ -688,10 +516,10 @@ static int sq_upload_create(struct meta *m, int64_t repo_id, const char *uuid)
   return err ? err : sq_exec(c, NULL, SQ_UPLOAD_INSERT, "tii", uuid, repo_id, time_now());
 }
 
-static int sq_upload_get(struct meta *m, struct meta_upload *out, const char *uuid)
+int sq_upload_get(struct meta *m, struct meta_upload *out, const char *uuid)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   if (!uuid)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
@@ -699,24 +527,28 @@ static int sq_upload_get(struct meta *m, struct meta_upload *out, const char *uu
     err = sq_query(c, &st, SQ_UPLOAD_GET, "t", uuid);
   if (err)
     return err;
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    struct meta_upload u = { .repo_id = sqlite3_column_int64(st, 1),
-                             .offset = sqlite3_column_int64(st, 2),
-                             .created_at = sqlite3_column_int64(st, 3),
-                             .updated_at = sqlite3_column_int64(st, 4) };
-    const unsigned char *s = sqlite3_column_text(st, 0);
-    snprintf(u.uuid, sizeof(u.uuid), "%s", s ? (const char *)s : "");
-    *out = u;
+  int rc = sq_step(st);
+  if (rc == SQ_ROW) {
+    struct meta_upload u = { .repo_id = sq_col_int64(st, 1),
+                             .offset = sq_col_int64(st, 2),
+                             .created_at = sq_col_int64(st, 3),
+                             .updated_at = sq_col_int64(st, 4) };
+    const char *s = NULL;
+    size_t n = 0;
+    err = st->eng->col_text(&s, &n, st, 0);
+    if (!err) {
+      snprintf(u.uuid, sizeof(u.uuid), "%.*s", (int)(n < sizeof(u.uuid) ? n : 0), s ? s : "");
+      *out = u;
+    }
   } else {
-    err = rc == SQLITE_DONE ? ERR_NOTFOUND : meta_sqlite_err(c->db, rc, "upload get");
+    err = rc == SQ_DONE ? ERR_NOTFOUND : rc;
   }
   sq_done(st);
   return err;
 }
 
-static int sq_upload_set_offset(struct meta *m, const char *uuid, int64_t expected,
-                                int64_t offset)
+int sq_upload_set_offset(struct meta *m, const char *uuid, int64_t expected,
+                         int64_t offset)
 {
   struct sq_conn *c;
   int changes = 0;
@@ -733,7 +565,7 @@ static int sq_upload_set_offset(struct meta *m, const char *uuid, int64_t expect
   return err ? err : ERR_CONFLICT;
 }
 
-static int sq_upload_delete(struct meta *m, const char *uuid)
+int sq_upload_delete(struct meta *m, const char *uuid)
 {
   struct sq_conn *c;
   int changes = 0;
@@ -745,42 +577,14 @@ static int sq_upload_delete(struct meta *m, const char *uuid)
   return err ? err : changes ? 0 : ERR_NOTFOUND;
 }
 
-static int sq_upload_stale(struct meta *m, struct pool *p, char ***out_uuids, size_t *out_n,
-                           int64_t before, size_t limit)
+int sq_upload_stale(struct meta *m, struct pool *p, char ***out_uuids, size_t *out_n,
+                    int64_t before, size_t limit)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int more;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_UPLOAD_STALE, "ii", before, sq_fetch_limit(limit));
   return err ? err : sq_list_names(out_uuids, out_n, &more, c, p, st, limit);
 }
-
-const struct meta_ops meta_sqlite_ops = {
-  .scheme = "sqlite",
-  .open = sq_open,
-  .close = sq_close,
-  .schema_version = sq_schema_version,
-  .repo_ensure = sq_repo_ensure,
-  .repo_lookup = sq_repo_lookup,
-  .repo_list = sq_repo_list,
-  .blob_add = sq_blob_add,
-  .blob_linked = sq_blob_linked,
-  .blob_stat = sq_blob_stat,
-  .blob_link = sq_blob_link,
-  .blob_unlink = sq_blob_unlink,
-  .upload_create = sq_upload_create,
-  .upload_get = sq_upload_get,
-  .upload_set_offset = sq_upload_set_offset,
-  .upload_delete = sq_upload_delete,
-  .upload_stale = sq_upload_stale,
-  .manifest_put = sq_manifest_put,
-  .manifest_get = sq_manifest_get,
-  .manifest_delete = sq_manifest_delete,
-  .referrers = sq_referrers,
-  .tag_resolve = sq_tag_resolve,
-  .tag_list = sq_tag_list,
-  .tag_delete = sq_tag_delete,
-  .ident = &meta_sqlite_ident_ops,
-};

@@ -1,6 +1,6 @@
-/* SQLite backend of store/ident.h, continued: OAuth applications, API token
- * metadata, web sessions and the user administration queries behind
- * /api/v1/superuser and /api/v1/entities. Tables come from migration 4 in
+/* SQL store (both engines) for store/ident.h, continued: OAuth
+ * applications, API token metadata, web sessions and the user
+ * administration queries behind /api/v1/superuser and /api/v1/entities. Tables come from migration 4 in
  * sqlite_schema.c; the SQL is in sqlite_ident.c's sq_ident_sql with the
  * other identity statements.
  *
@@ -25,13 +25,13 @@ _Static_assert(sizeof(struct ident_app) <= SQ_ROW_MAX && sizeof(struct ident_tok
 
 /* APP_COLS: id, org_id, client_id, secret_enc, name, description,
  * redirect_uri, application_uri, avatar_email, created_at */
-static int read_app(void *dst, struct pool *p, sqlite3_stmt *st)
+static int read_app(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_app *a = dst;
   memset(a, 0, sizeof(*a));
-  a->id = sqlite3_column_int64(st, 0);
-  a->org_id = sqlite3_column_int64(st, 1);
-  a->created_at = sqlite3_column_int64(st, 9);
+  a->id = sq_col_int64(st, 0);
+  a->org_id = sq_col_int64(st, 1);
+  a->created_at = sq_col_int64(st, 9);
   char **text[] = { &a->client_id, &a->secret_enc, &a->name, &a->description,
                     &a->redirect_uri, &a->application_uri, &a->avatar_email };
   int err = 0;
@@ -42,16 +42,16 @@ static int read_app(void *dst, struct pool *p, sqlite3_stmt *st)
 
 /* TOKEN_SELECT: cred id, account id, account name, app id, uuid, name,
  * scopes, created_at, expires_at, last_accessed */
-static int read_token(void *dst, struct pool *p, sqlite3_stmt *st)
+static int read_token(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_token *t = dst;
   memset(t, 0, sizeof(*t));
-  t->cred_id = sqlite3_column_int64(st, 0);
-  t->account_id = sqlite3_column_int64(st, 1);
-  t->app_id = sqlite3_column_int64(st, 3); /* NULL reads as 0 */
-  t->created_at = sqlite3_column_int64(st, 7);
-  t->expires_at = sqlite3_column_int64(st, 8);
-  t->last_accessed = sqlite3_column_int64(st, 9);
+  t->cred_id = sq_col_int64(st, 0);
+  t->account_id = sq_col_int64(st, 1);
+  t->app_id = sq_col_int64(st, 3); /* NULL reads as 0 */
+  t->created_at = sq_col_int64(st, 7);
+  t->expires_at = sq_col_int64(st, 8);
+  t->last_accessed = sq_col_int64(st, 9);
   int err = sq_col_text(&t->account_name, p, st, 2);
   if (!err)
     err = sq_col_text(&t->uuid, p, st, 4);
@@ -63,13 +63,13 @@ static int read_token(void *dst, struct pool *p, sqlite3_stmt *st)
 }
 
 /* idx, account_id, pwv, created_at, expires_at */
-static int read_session(void *dst, struct pool *p, sqlite3_stmt *st)
+static int read_session(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_session *s = dst;
   memset(s, 0, sizeof(*s));
-  s->account_id = sqlite3_column_int64(st, 1);
-  s->created_at = sqlite3_column_int64(st, 3);
-  s->expires_at = sqlite3_column_int64(st, 4);
+  s->account_id = sq_col_int64(st, 1);
+  s->created_at = sq_col_int64(st, 3);
+  s->expires_at = sq_col_int64(st, 4);
   int err = sq_col_text(&s->index, p, st, 0);
   if (!err)
     err = sq_col_text(&s->pwv, p, st, 2);
@@ -107,7 +107,7 @@ int sq_app_get(struct meta *m, struct pool *p, struct ident_app *out, int64_t or
                const char *client_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   if (!client_id)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
@@ -120,7 +120,7 @@ int sq_app_list(struct meta *m, struct pool *p, struct ident_app **out, size_t *
                 int64_t org_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_APP_LIST, "i", org_id);
@@ -150,23 +150,25 @@ int sq_token_add(struct meta *m, int64_t *out_cred_id, const struct ident_cred *
       !*uuid || app_id < 0)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_begin(c);
   if (err)
     return err;
-  /* counted and inserted under the write lock: concurrent mints cannot
-   * both pass the limit */
-  if (app_id) {
-    err = sq_int64(c, &live, SQ_TOKEN_COUNT_LIVE, "ii", app_id, now);
-    if (!err && (uint64_t)live >= (uint64_t)max_live)
-      err = ERR_TOOBIG;
-  }
-  /* ERR_NOTFOUND for an unknown account or app, ERR_EXISTS on a clash */
-  if (!err)
-    err = sq_int64(c, &id, SQ_TOKEN_INSERT, "iittttiiti", cr->account_id, (int64_t)CRED_API,
-                   cr->index, cr->secret_enc, cr->scopes, cr->name, now, cr->expires_at, uuid,
-                   app_id);
-  err = sq_end(c, err);
+  do {
+    if ((err = sq_begin(c)))
+      return err;
+    /* counted and inserted in one transaction: concurrent mints cannot
+     * both pass the limit */
+    if (app_id) {
+      err = sq_int64(c, &live, SQ_TOKEN_COUNT_LIVE, "ii", app_id, now);
+      if (!err && (uint64_t)live >= (uint64_t)max_live)
+        err = ERR_TOOBIG;
+    }
+    /* ERR_NOTFOUND for an unknown account or app, ERR_EXISTS on a clash */
+    if (!err)
+      err = sq_int64(c, &id, SQ_TOKEN_INSERT, "iittttiiti", cr->account_id, (int64_t)CRED_API,
+                     cr->index, cr->secret_enc, cr->scopes, cr->name, now, cr->expires_at, uuid,
+                     app_id);
+    err = sq_end(c, err);
+  } while (err == SQ_RETRY);
   if (!err)
     *out_cred_id = id;
   return err;
@@ -176,7 +178,7 @@ int sq_token_list(struct meta *m, struct pool *p, struct ident_token **out, size
                   int *out_more, int64_t app_id, int64_t now, int64_t after, size_t limit)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_TOKEN_LIST, "iiii", app_id, now, after, sq_fetch_limit(limit));
@@ -231,7 +233,7 @@ int sq_session_add(struct meta *m, const struct ident_session *s, int64_t now)
 int sq_session_get(struct meta *m, struct pool *p, struct ident_session *out, const char *index)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   if (!index)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
@@ -249,40 +251,20 @@ int sq_session_delete_account(struct meta *m, int64_t account_id)
 
 /* --- user administration ------------------------------------------------------- */
 
-/* Smallest string above every string starting with prefix (bytewise), or
- * NULL in *out when there is none; the caller frees *out. Same rule as
- * sqlite_ident.c's account search. */
-static int prefix_successor(char **out, const char *prefix)
-{
-  size_t n = strlen(prefix);
-  while (n > 0 && (unsigned char)prefix[n - 1] == 0xff)
-    n--;
-  if (n == 0) {
-    *out = NULL;
-    return 0;
-  }
-  char *s = malloc(n + 1);
-  if (!s)
-    return ERR_NOMEM;
-  memcpy(s, prefix, n);
-  s[n - 1] = (char)((unsigned char)s[n - 1] + 1);
-  s[n] = '\0';
-  *out = s;
-  return 0;
-}
-
 int sq_account_search_kind(struct meta *m, struct pool *p, struct ident_account **out,
                            size_t *out_n, int *out_more, enum ident_kind kind, const char *prefix,
                            size_t limit)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   char *upper = NULL;
   if (!prefix)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
   if (!err)
-    err = prefix_successor(&upper, prefix);
+    err = sq_prefix_successor(&upper, prefix);
+  if (err == ERR_INVALID) /* not UTF-8: no name starts with it */
+    return sq_no_rows((void **)out, out_n, out_more, p, sizeof(**out));
   if (err)
     return err;
   if (upper)
@@ -294,7 +276,7 @@ int sq_account_search_kind(struct meta *m, struct pool *p, struct ident_account 
   if (!err)
     err = sq_read_rows((void **)out, out_n, out_more, sizeof(**out), c, p, st, limit,
                        sq_read_account);
-  free(upper); /* bound SQLITE_STATIC: only after the statement is reset */
+  free(upper); /* bound without a copy: only after the statement is reset */
   return err;
 }
 
@@ -306,20 +288,22 @@ int sq_user_create_first(struct meta *m, int64_t *out_id, const struct ident_acc
       a->owner_id)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_begin(c);
   if (err)
     return err;
-  /* counted and inserted under the write lock: of two racing first
-   * sign-ups exactly one wins */
-  err = sq_int64(c, &users, SQ_USER_COUNT, "");
-  if (!err && users > 0)
-    err = ERR_EXISTS;
-  if (!err)
-    err = sq_int64(c, &id, SQ_ACCOUNT_INSERT, "itttiiittii", (int64_t)IDENT_USER, a->name,
-                   a->email, a->password_hash, (int64_t)(a->is_superuser != 0),
-                   (int64_t)(a->enabled != 0), (int64_t)0, "", "{}", time_now(), (int64_t)0);
-  err = sq_end(c, err);
+  do {
+    if ((err = sq_begin(c)))
+      return err;
+    /* counted and inserted in one transaction: of two racing first
+     * sign-ups exactly one wins */
+    err = sq_int64(c, &users, SQ_USER_COUNT, "");
+    if (!err && users > 0)
+      err = ERR_EXISTS;
+    if (!err)
+      err = sq_int64(c, &id, SQ_ACCOUNT_INSERT, "itttiiittii", (int64_t)IDENT_USER, a->name,
+                     a->email, a->password_hash, (int64_t)(a->is_superuser != 0),
+                     (int64_t)(a->enabled != 0), (int64_t)0, "", "{}", time_now(), (int64_t)0);
+    err = sq_end(c, err);
+  } while (err == SQ_RETRY);
   if (!err)
     *out_id = id;
   return err;

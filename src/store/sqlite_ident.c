@@ -1,14 +1,16 @@
-/* SQLite backend of store/ident.h: accounts, credentials, repository
- * permissions and the effective-role query auth/ decides with, plus the SQL
- * of every identity statement and the ops table; teams and prototypes are
- * in sqlite_team.c. Tables are created by migrations 2 and 3 in
- * sqlite_schema.c; connections and statement helpers are in sqlite.c.
+/* SQL store (both engines) for store/ident.h: accounts, credentials,
+ * repository permissions and the effective-role query auth/ decides with,
+ * plus the SQL of every identity statement and the ops table; teams and
+ * prototypes are in sqlite_team.c, OAuth apps, tokens and sessions in
+ * sqlite_apicred.c. Tables are created by migrations 2 to 4 in
+ * sqlite_schema.c; statement helpers are in sqlite.c.
  *
- * Portability to PostgreSQL: plain SQL only (|| concatenation, COALESCE,
- * CASE, ON CONFLICT ... DO UPDATE, RETURNING), no SQLite functions. Prefix
+ * Every statement runs on SQLite and on PostgreSQL: plain SQL only (||
+ * concatenation, COALESCE, CASE, ON CONFLICT ... DO UPDATE, RETURNING), no
+ * engine functions, ?N placeholders (PostgreSQL's $N at prepare time). Prefix
  * matches are range queries on the bytewise order (name >= 'p' AND name <
- * successor('p')), which use the name index in both databases (PostgreSQL
- * needs COLLATE "C" on those columns, as noted in sqlite_schema.c). */
+ * successor('p')), which use the name index in both databases (text columns
+ * are COLLATE "C" on PostgreSQL, see sqlite_schema.c). */
 #include "store/sqlite_int.h"
 
 #include <stddef.h>
@@ -217,17 +219,17 @@ const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST] = {
 
 /* --- row readers ------------------------------------------------------------ */
 
-int sq_read_account(void *dst, struct pool *p, sqlite3_stmt *st)
+int sq_read_account(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_account *a = dst;
   memset(a, 0, sizeof(*a));
-  a->id = sqlite3_column_int64(st, 0);
-  a->kind = (enum ident_kind)sqlite3_column_int(st, 1);
-  a->is_superuser = sqlite3_column_int(st, 5);
-  a->enabled = sqlite3_column_int(st, 6);
-  a->owner_id = sqlite3_column_int64(st, 7); /* NULL reads as 0 */
-  a->created_at = sqlite3_column_int64(st, 10);
-  a->last_accessed = sqlite3_column_int64(st, 11);
+  a->id = sq_col_int64(st, 0);
+  a->kind = (enum ident_kind)sq_col_int(st, 1);
+  a->is_superuser = sq_col_int(st, 5);
+  a->enabled = sq_col_int(st, 6);
+  a->owner_id = sq_col_int64(st, 7); /* NULL reads as 0 */
+  a->created_at = sq_col_int64(st, 10);
+  a->last_accessed = sq_col_int64(st, 11);
   int err = sq_col_text(&a->name, p, st, 2);
   if (!err)
     err = sq_col_text(&a->email, p, st, 3);
@@ -240,15 +242,15 @@ int sq_read_account(void *dst, struct pool *p, sqlite3_stmt *st)
   return err;
 }
 
-static int read_cred(void *dst, struct pool *p, sqlite3_stmt *st)
+static int read_cred(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_cred *c = dst;
   memset(c, 0, sizeof(*c));
-  c->id = sqlite3_column_int64(st, 0);
-  c->account_id = sqlite3_column_int64(st, 1);
-  c->kind = (enum ident_cred_kind)sqlite3_column_int(st, 2);
-  c->created_at = sqlite3_column_int64(st, 7);
-  c->expires_at = sqlite3_column_int64(st, 8);
+  c->id = sq_col_int64(st, 0);
+  c->account_id = sq_col_int64(st, 1);
+  c->kind = (enum ident_cred_kind)sq_col_int(st, 2);
+  c->created_at = sq_col_int64(st, 7);
+  c->expires_at = sq_col_int64(st, 8);
   int err = sq_col_text(&c->index, p, st, 3);
   if (!err)
     err = sq_col_text(&c->secret_enc, p, st, 4);
@@ -259,47 +261,47 @@ static int read_cred(void *dst, struct pool *p, sqlite3_stmt *st)
   return err;
 }
 
-static int read_repo(void *dst, struct pool *p, sqlite3_stmt *st)
+static int read_repo(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_repo *r = dst;
   memset(r, 0, sizeof(*r));
-  r->id = sqlite3_column_int64(st, 0);
-  r->is_public = sqlite3_column_int(st, 2);
+  r->id = sq_col_int64(st, 0);
+  r->is_public = sq_col_int(st, 2);
   int err = sq_col_text(&r->name, p, st, 1);
   if (!err)
     err = sq_col_text(&r->description, p, st, 3);
   return err;
 }
 
-int sq_read_perm(void *dst, struct pool *p, sqlite3_stmt *st)
+int sq_read_perm(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_perm *pm = dst;
   memset(pm, 0, sizeof(*pm));
-  pm->repo_id = sqlite3_column_int64(st, 0);
-  pm->repo_public = sqlite3_column_int(st, 2);
-  pm->account_id = sqlite3_column_int64(st, 3);
-  pm->account_kind = (enum ident_kind)sqlite3_column_int(st, 5);
-  pm->role = (enum ident_role)sqlite3_column_int(st, 6);
+  pm->repo_id = sq_col_int64(st, 0);
+  pm->repo_public = sq_col_int(st, 2);
+  pm->account_id = sq_col_int64(st, 3);
+  pm->account_kind = (enum ident_kind)sq_col_int(st, 5);
+  pm->role = (enum ident_role)sq_col_int(st, 6);
   int err = sq_col_text(&pm->repo_name, p, st, 1);
   if (!err)
     err = sq_col_text(&pm->account_name, p, st, 4);
   return err;
 }
 
-int sq_read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, sqlite3_stmt *st,
+int sq_read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, struct sq_cur *st,
                 sq_row_fn fn)
 {
   union {
     max_align_t align;
     unsigned char bytes[SQ_ROW_MAX];
   } tmp;
-  int err, rc = sqlite3_step(st);
+  int err, rc = sq_step(st);
   if (elem > sizeof(tmp))
     err = ERR_INTERNAL;
-  else if (rc == SQLITE_ROW)
+  else if (rc == SQ_ROW)
     err = fn(&tmp, p, st);
   else
-    err = rc == SQLITE_DONE ? ERR_NOTFOUND : sq_err(c, rc, "ident read");
+    err = rc == SQ_DONE ? ERR_NOTFOUND : rc;
   sq_done(st);
   if (!err)
     memcpy(out, &tmp, elem);
@@ -307,13 +309,13 @@ int sq_read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, sqlit
 }
 
 int sq_read_rows(void **out, size_t *out_n, int *out_more, size_t elem, struct sq_conn *c,
-                 struct pool *p, sqlite3_stmt *st, size_t limit, sq_row_fn fn)
+                 struct pool *p, struct sq_cur *st, size_t limit, sq_row_fn fn)
 {
   char *arr = NULL;
   size_t n = 0, cap = 0;
-  int more = 0, rc = SQLITE_DONE;
+  int more = 0, rc = SQ_DONE;
   int err = sq_grow(p, (void **)&arr, &cap, 0, elem);
-  while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while (!err && (rc = sq_step(st)) == SQ_ROW) {
     if (n == limit) {
       more = 1;
       break;
@@ -323,8 +325,8 @@ int sq_read_rows(void **out, size_t *out_n, int *out_more, size_t elem, struct s
       err = fn(arr + n * elem, p, st);
     n++;
   }
-  if (!err && !more && rc != SQLITE_DONE)
-    err = sq_err(c, rc, "ident list");
+  if (!err && !more && rc != SQ_DONE)
+    err = rc;
   sq_done(st);
   if (err)
     return err;
@@ -387,7 +389,7 @@ static int sqi_account_create(struct meta *m, int64_t *out_id, const struct iden
 static int sqi_account_get(struct meta *m, struct pool *p, struct ident_account *out, int64_t id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_ACCOUNT_GET, "i", id);
@@ -398,7 +400,7 @@ static int sqi_account_by_name(struct meta *m, struct pool *p, struct ident_acco
                                const char *name)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   if (!name)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
@@ -464,7 +466,7 @@ static int sqi_robot_list(struct meta *m, struct pool *p, struct ident_account *
                           size_t *out_n, int64_t owner_id, size_t limit)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_ROBOT_LIST, "ii", owner_id, row_limit(limit));
@@ -472,40 +474,19 @@ static int sqi_robot_list(struct meta *m, struct pool *p, struct ident_account *
                                   sq_read_account);
 }
 
-/* Smallest string above every string starting with prefix, in bytewise
- * order: prefix with trailing 0xff bytes dropped and the last byte
- * incremented; NULL in *out when there is none (empty or all 0xff). The
- * caller frees *out. */
-static int prefix_successor(char **out, const char *prefix)
-{
-  size_t n = strlen(prefix);
-  while (n > 0 && (unsigned char)prefix[n - 1] == 0xff)
-    n--;
-  if (n == 0) {
-    *out = NULL;
-    return 0;
-  }
-  char *s = malloc(n + 1);
-  if (!s)
-    return ERR_NOMEM;
-  memcpy(s, prefix, n);
-  s[n - 1] = (char)((unsigned char)s[n - 1] + 1);
-  s[n] = '\0';
-  *out = s;
-  return 0;
-}
-
 static int sqi_account_search(struct meta *m, struct pool *p, struct ident_account **out,
                               size_t *out_n, const char *prefix, size_t limit)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   char *upper = NULL;
   if (!prefix)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
   if (!err)
-    err = prefix_successor(&upper, prefix);
+    err = sq_prefix_successor(&upper, prefix);
+  if (err == ERR_INVALID) /* not UTF-8: no name starts with it */
+    return sq_no_rows((void **)out, out_n, NULL, p, sizeof(**out));
   if (err)
     return err;
   if (upper)
@@ -515,7 +496,7 @@ static int sqi_account_search(struct meta *m, struct pool *p, struct ident_accou
   if (!err)
     err = sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
                        sq_read_account);
-  free(upper); /* bound SQLITE_STATIC: only after the statement is reset */
+  free(upper); /* bound without a copy: only after the statement is reset */
   return err;
 }
 
@@ -547,7 +528,7 @@ static int sqi_cred_by_index(struct meta *m, struct pool *p, struct ident_cred *
                              const char *index)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   if (!index)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
@@ -559,7 +540,7 @@ static int sqi_cred_by_index(struct meta *m, struct pool *p, struct ident_cred *
 static int sqi_cred_get(struct meta *m, struct pool *p, struct ident_cred *out, int64_t id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_CRED_GET, "i", id);
@@ -570,7 +551,7 @@ static int sqi_cred_latest(struct meta *m, struct pool *p, struct ident_cred *ou
                            int64_t account_id, enum ident_cred_kind kind)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_CRED_LATEST, "ii", account_id, (int64_t)kind);
@@ -584,14 +565,16 @@ static int sqi_cred_replace(struct meta *m, int64_t *out_id, const struct ident_
   if (!cred_valid(cr))
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_begin(c);
   if (err)
     return err;
-  err = sq_exec(c, NULL, SQ_CRED_DELETE_KIND, "ii", cr->account_id, (int64_t)cr->kind);
-  if (!err)
-    err = cred_insert(c, &id, cr);
-  err = sq_end(c, err);
+  do {
+    if ((err = sq_begin(c)))
+      return err;
+    err = sq_exec(c, NULL, SQ_CRED_DELETE_KIND, "ii", cr->account_id, (int64_t)cr->kind);
+    if (!err)
+      err = cred_insert(c, &id, cr);
+    err = sq_end(c, err);
+  } while (err == SQ_RETRY);
   if (!err)
     *out_id = id;
   return err;
@@ -612,7 +595,7 @@ static int sqi_cred_delete(struct meta *m, int64_t id)
 static int sqi_repo_get(struct meta *m, struct pool *p, struct ident_repo *out, const char *name)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   if (!name)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
@@ -648,7 +631,7 @@ static int sqi_repo_list_ns(struct meta *m, struct pool *p, struct ident_repo **
                             size_t limit)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   if (!ns || !*ns)
     return ERR_INVALID;
   /* "<ns>/" < every name in the namespace < "<ns>0" ('0' follows '/'). */
@@ -730,7 +713,7 @@ static int sqi_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm 
                               size_t *out_n, int64_t repo_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_PERM_LIST_REPO, "i", repo_id);
@@ -742,7 +725,7 @@ static int sqi_perm_list_account(struct meta *m, struct pool *p, struct ident_pe
                                  size_t *out_n, int64_t account_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_PERM_LIST_ACCOUNT, "i", account_id);

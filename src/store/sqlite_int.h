@@ -1,25 +1,27 @@
 #ifndef WHARF_STORE_SQLITE_INT_H
 #define WHARF_STORE_SQLITE_INT_H
 
-/* Internals of the SQLite metadata backend, shared by store/sqlite.c
- * (connections, statements, repositories, blobs, uploads),
- * store/sqlite_manifest.c (manifests, tags), store/sqlite_ident.c
- * (identity: store/ident.h), store/sqlite_team.c (teams, prototypes) and
- * store/sqlite_schema.c (migrations). Nothing outside those files includes
- * this: everyone else goes through store/meta.h and store/ident.h. Functions return 0 or an ERR_* code unless
- * they say they return a SQLite code. */
+/* Internals of the SQL metadata store. One implementation of meta.h and
+ * ident.h runs on two engines, SQLite and PostgreSQL: the operations
+ * (sqlite.c: repositories, blobs, uploads; sqlite_manifest.c: manifests,
+ * tags; sqlite_ident.c, sqlite_team.c, sqlite_apicred.c: identity) and the
+ * SQL they run (one table, in a dialect both engines accept) are shared;
+ * an engine is a thin driver behind struct sq_engine (sqlite_conn.c,
+ * postgres.c) that prepares, binds, steps and reads columns, and runs
+ * transactions. The migrations (sqlite_schema.c) are one table too, with
+ * per-engine DDL where the dialects differ. The "sqlite" in these names is
+ * historical. Nothing outside store/ includes this: everyone else goes
+ * through store/meta.h and store/ident.h. Functions return 0 or an ERR_*
+ * code unless they say otherwise. */
 
-#include <sqlite3.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "store/ident.h"
 #include "store/meta.h"
 
-/* Busy timeout set on every connection, in milliseconds. */
-#define META_SQLITE_BUSY_MS 5000
-
-/* Every statement the backend runs, prepared once per connection. */
+/* Every statement the store runs, prepared once per connection. */
 enum sq_stmt {
   SQ_SCHEMA_VERSION,
   SQ_REPO_ID,
@@ -133,18 +135,67 @@ enum sq_stmt {
  * defined in sqlite_ident.c. */
 extern const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST];
 
+/* SQL of statement id: sqlite.c's table or sq_ident_sql; NULL only for an
+ * enum entry added without its SQL (the engines check). */
+const char *sq_stmt_sql(enum sq_stmt id);
+
 struct pool;
-/* One thread's connection to the database of one meta instance. */
-struct sq_conn;
+struct sq_engine;
+
+/* Header of one thread's connection to the database of one meta instance;
+ * each engine's connection struct starts with it. */
+struct sq_conn {
+  const struct sq_engine *eng;
+};
+
+/* Header of a statement with its parameters bound, stepped row by row (a
+ * cursor); each engine's cursor struct starts with it. One per statement id
+ * and connection: finish with sq_done() before using the same id again. */
+struct sq_cur {
+  const struct sq_engine *eng;
+};
+
+/* Header of both engines' meta instances. */
+struct sq_meta {
+  struct meta base;
+  const struct sq_engine *eng;
+};
+
+/* sq_step() results besides ERR_* codes, and sq_end()'s "run it again". */
+enum { SQ_DONE = 0, SQ_ROW = 1, SQ_RETRY = -100 };
+
+/* An engine: the only code that talks to a database library. Column
+ * readers take a cursor on a row (after sq_step() returned SQ_ROW). */
+struct sq_engine {
+  const char *name; /* "sqlite", "postgres": prefix of log lines */
+  /* This thread's connection for m, opened (or reopened) on first use. */
+  int (*conn_get)(struct sq_conn **out, struct meta *m);
+  /* Prepares statement id once per connection and binds fmt's arguments. */
+  int (*query)(struct sq_conn *c, struct sq_cur **out, enum sq_stmt id, const char *fmt,
+               va_list ap);
+  int (*step)(struct sq_cur *st);
+  /* Rows changed by the statement st ran (after SQ_DONE). */
+  int (*changes)(struct sq_cur *st);
+  int64_t (*col_int64)(struct sq_cur *st, int col);
+  /* *out = NULL for SQL NULL; the bytes stay valid until the next step. */
+  int (*col_text)(const char **out, size_t *out_len, struct sq_cur *st, int col);
+  int (*col_blob)(const void **out, size_t *out_len, struct sq_cur *st, int col);
+  void (*done)(struct sq_cur *st);
+  int (*begin)(struct sq_conn *c);
+  int (*end)(struct sq_conn *c, int err);
+};
 
 /* This thread's connection for m, opened on first use; owned by m. */
 int sq_conn_get(struct sq_conn **out, struct meta *m);
 /* The cached statement `id` with parameters bound from fmt: 'i' int64_t,
  * 't' const char * (NULL binds SQL NULL), 'b' const void * then size_t.
  * Strings are not copied; call sq_done() when finished with the statement. */
-int sq_query(struct sq_conn *c, sqlite3_stmt **out, enum sq_stmt id, const char *fmt, ...);
+int sq_query(struct sq_conn *c, struct sq_cur **out, enum sq_stmt id, const char *fmt, ...);
+/* Runs st on first call, then advances it: SQ_ROW when a row is ready,
+ * SQ_DONE after the last, or an ERR_* code (logged by the engine). */
+int sq_step(struct sq_cur *st);
 /* Resets a statement from sq_query() for its next use. */
-void sq_done(sqlite3_stmt *st);
+void sq_done(struct sq_cur *st);
 /* Runs a statement that returns no rows; *out_changes (may be NULL) gets the
  * number of rows changed. Constraint failures: foreign key -> ERR_NOTFOUND,
  * unique/primary key -> ERR_EXISTS. */
@@ -152,14 +203,26 @@ int sq_exec(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fm
 /* Runs a statement and writes the first column of its first row to *out
  * (out may be NULL: an existence check); ERR_NOTFOUND when no row. */
 int sq_int64(struct sq_conn *c, int64_t *out, enum sq_stmt id, const char *fmt, ...);
-/* BEGIN IMMEDIATE, retried on early SQLITE_BUSY, after taking the
- * instance's write mutex. Every success must be paired with sq_end(). */
+/* Starts a write transaction that runs as if alone: SQLite takes the write
+ * lock (BEGIN IMMEDIATE), PostgreSQL runs it SERIALIZABLE. Every success
+ * must be paired with sq_end(); callers loop while sq_end() returns
+ * SQ_RETRY:
+ *     do { if ((err = sq_begin(c))) return err; ...; err = sq_end(c, err); }
+ *     while (err == SQ_RETRY);
+ * so the body must only write its out-parameters after the loop. */
 int sq_begin(struct sq_conn *c);
-/* Commits when err is 0, otherwise (or when the commit fails) rolls back,
- * and releases the write mutex. Returns err or the commit's error. */
+/* Commits when err is 0, otherwise (or when the commit fails) rolls back.
+ * Returns err, the commit's error, or SQ_RETRY when the engine aborted the
+ * transaction for a conflict with a concurrent one (PostgreSQL's
+ * serialization failures, a bounded number of times). */
 int sq_end(struct sq_conn *c, int err);
+/* Integer column; SQL NULL reads as 0. */
+int64_t sq_col_int64(struct sq_cur *st, int col);
+int sq_col_int(struct sq_cur *st, int col);
 /* Pool copy of a text column; *out = NULL for SQL NULL. */
-int sq_col_text(char **out, struct pool *p, sqlite3_stmt *st, int col);
+int sq_col_text(char **out, struct pool *p, struct sq_cur *st, int col);
+/* Pool copy of a blob column (*out non-NULL even when empty). */
+int sq_col_blob(void **out, size_t *out_len, struct pool *p, struct sq_cur *st, int col);
 /* Makes room for element n (and one more) in a pool array of capacity *cap. */
 int sq_grow(struct pool *p, void **arr, size_t *cap, size_t n, size_t elem);
 /* LIMIT to bind for a page of `limit` rows: one more, to learn if more follow. */
@@ -167,27 +230,33 @@ int64_t sq_fetch_limit(size_t limit);
 /* Steps st (one text column, LIMIT sq_fetch_limit(limit)) into a pool array
  * of at most `limit` names, NULL-terminated; resets st. */
 int sq_list_names(char ***out_names, size_t *out_n, int *out_more, struct sq_conn *c,
-                  struct pool *p, sqlite3_stmt *st, size_t limit);
-/* Maps a SQLite result code to an ERR_* code and logs what failed (`what`). */
-int sq_err(struct sq_conn *c, int rc, const char *what);
+                  struct pool *p, struct sq_cur *st, size_t limit);
+/* Smallest string above every string starting with prefix in bytewise
+ * order (prefix with its last code point incremented, so valid UTF-8 as
+ * PostgreSQL requires), or NULL in *out when there is none; the caller
+ * frees *out. Text in the store is UTF-8, so for a prefix that is not,
+ * ERR_INVALID means: nothing starts with it. */
+int sq_prefix_successor(char **out, const char *prefix);
+/* An empty result of a list operation: a pool array of no elements. */
+int sq_no_rows(void **out, size_t *out_n, int *out_more, struct pool *p, size_t elem);
 
 /* --- sqlite_ident.c: row readers shared with sqlite_team.c ---------------- */
 /* Reads the current row of st into *dst (a struct of the reader's type). */
-typedef int (*sq_row_fn)(void *dst, struct pool *p, sqlite3_stmt *st);
+typedef int (*sq_row_fn)(void *dst, struct pool *p, struct sq_cur *st);
 /* Readers of an ident_account (ACCOUNT_COLS order) and of an ident_perm
  * (repo_id, repo name, is_public, account id, name, kind, role). */
-int sq_read_account(void *dst, struct pool *p, sqlite3_stmt *st);
-int sq_read_perm(void *dst, struct pool *p, sqlite3_stmt *st);
+int sq_read_account(void *dst, struct pool *p, struct sq_cur *st);
+int sq_read_perm(void *dst, struct pool *p, struct sq_cur *st);
 /* Steps st to its one row and reads it into out (elem bytes, at most
  * SQ_ROW_MAX, staged so out is written only on success); ERR_NOTFOUND when
  * no row. Resets st. */
 #define SQ_ROW_MAX 160
-int sq_read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, sqlite3_stmt *st,
+int sq_read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, struct sq_cur *st,
                 sq_row_fn fn);
 /* Steps st into a pool array of at most `limit` elements; *out_more (may be
  * NULL) is set when another row follows. Resets st. */
 int sq_read_rows(void **out, size_t *out_n, int *out_more, size_t elem, struct sq_conn *c,
-                 struct pool *p, sqlite3_stmt *st, size_t limit, sq_row_fn fn);
+                 struct pool *p, struct sq_cur *st, size_t limit, sq_row_fn fn);
 /* Kind (enum ident_kind) of account id; ERR_NOTFOUND. */
 int sq_account_kind(struct sq_conn *c, enum ident_kind *out, int64_t id);
 /* err, or ERR_NOTFOUND when an UPDATE/DELETE changed no row. */
@@ -245,23 +314,33 @@ int sq_account_search_kind(struct meta *m, struct pool *p, struct ident_account 
 int sq_user_create_first(struct meta *m, int64_t *out_id, const struct ident_account *a);
 int sq_user_update(struct meta *m, int64_t id, const char *email, int enabled, int is_superuser);
 
-/* --- sqlite_schema.c ------------------------------------------------------ */
-/* Sets a busy handler that waits up to META_SQLITE_BUSY_MS (*busy_start is
- * its scratch space, living as long as db), extended result codes, foreign
- * keys, WAL and synchronous=FULL on a newly opened connection. */
-int meta_sqlite_configure(sqlite3 *db, int64_t *busy_start);
-/* Runs BEGIN IMMEDIATE on db, retrying a SQLITE_BUSY that came back before
- * the busy timeout ran out (WAL recovery). Returns a SQLite code. */
-int meta_sqlite_begin(sqlite3 *db);
-/* Rolls back db's open transaction, if any. */
-void meta_sqlite_rollback(sqlite3 *db);
-/* Maps a SQLite result code to an ERR_* code and logs what failed (`what`). */
-int meta_sqlite_err(sqlite3 *db, int rc, const char *what);
-/* Applies every pending in-tree migration, each in its own BEGIN IMMEDIATE
- * transaction, and writes the resulting schema version to *out. Safe when
- * several processes open the same database at once. ERR_UNSUPPORTED if a
- * newer wharf already migrated the database further. */
-int meta_sqlite_migrate(int *out, sqlite3 *db);
+/* --- sqlite_schema.c: migrations, shared by both engines ------------------ */
+struct sq_migration {
+  int version;
+  const char *sql;      /* SQLite DDL, also PostgreSQL's through sq_ddl_postgres() */
+  const char *postgres; /* PostgreSQL DDL where the translation does not fit; NULL */
+};
+/* Append-only, ascending versions; the same numbers on every engine. */
+extern const struct sq_migration sq_migrations[];
+extern const size_t sq_nmigrations;
+
+/* --- repository, blob and upload entries of both engines' meta_ops (sqlite.c) */
+int sq_schema_version(struct meta *m, int *out);
+int sq_repo_ensure(struct meta *m, int64_t *out_id, const char *name);
+int sq_repo_lookup(struct meta *m, int64_t *out_id, const char *name);
+int sq_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
+                 int *out_more, const char *last, size_t limit);
+int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size);
+int sq_blob_linked(struct meta *m, int64_t *out_size, int64_t repo_id, const char *digest);
+int sq_blob_stat(struct meta *m, int64_t *out_size, const char *digest);
+int sq_blob_link(struct meta *m, int64_t repo_id, const char *digest);
+int sq_blob_unlink(struct meta *m, int64_t repo_id, const char *digest);
+int sq_upload_create(struct meta *m, int64_t repo_id, const char *uuid);
+int sq_upload_get(struct meta *m, struct meta_upload *out, const char *uuid);
+int sq_upload_set_offset(struct meta *m, const char *uuid, int64_t expected, int64_t offset);
+int sq_upload_delete(struct meta *m, const char *uuid);
+int sq_upload_stale(struct meta *m, struct pool *p, char ***out_uuids, size_t *out_n,
+                    int64_t before, size_t limit);
 
 /* --- sqlite_manifest.c: the manifest and tag entries of meta_sqlite_ops --- */
 int sq_manifest_put(struct meta *m, const struct meta_manifest_put *mp, char *missing_out);
@@ -275,5 +354,20 @@ int sq_tag_resolve(struct meta *m, struct pool *p, char **out_digest, int64_t re
 int sq_tag_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                 int *out_more, int64_t repo_id, const char *last, size_t limit);
 int sq_tag_delete(struct meta *m, int64_t repo_id, const char *tag);
+
+/* Every entry of a struct meta_ops but scheme, open and close: the same
+ * functions serve both engines (designated initializers, for the tables in
+ * sqlite_conn.c and postgres.c). */
+#define SQ_META_OPS_SHARED                                                              \
+  .schema_version = sq_schema_version, .repo_ensure = sq_repo_ensure,                   \
+  .repo_lookup = sq_repo_lookup, .repo_list = sq_repo_list, .blob_add = sq_blob_add,    \
+  .blob_linked = sq_blob_linked, .blob_stat = sq_blob_stat, .blob_link = sq_blob_link,  \
+  .blob_unlink = sq_blob_unlink, .upload_create = sq_upload_create,                     \
+  .upload_get = sq_upload_get, .upload_set_offset = sq_upload_set_offset,               \
+  .upload_delete = sq_upload_delete, .upload_stale = sq_upload_stale,                   \
+  .manifest_put = sq_manifest_put, .manifest_get = sq_manifest_get,                     \
+  .manifest_delete = sq_manifest_delete, .referrers = sq_referrers,                     \
+  .tag_resolve = sq_tag_resolve, .tag_list = sq_tag_list, .tag_delete = sq_tag_delete,  \
+  .ident = &meta_sqlite_ident_ops
 
 #endif

@@ -1,5 +1,5 @@
-/* SQLite metadata backend: manifests, their references, referrers and tags.
- * Connections and statement helpers are in sqlite.c. */
+/* SQL store (both engines): manifests, their references, referrers and
+ * tags. Statement helpers are in sqlite.c. */
 #include "store/sqlite_int.h"
 
 #include <stdio.h>
@@ -57,20 +57,23 @@ int sq_manifest_put(struct meta *m, const struct meta_manifest_put *mp, char *mi
   if (mp->body_len > (size_t)INT64_MAX)
     return ERR_TOOBIG;
   int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_begin(c);
   if (err)
     return err;
-  err = check_refs(&missing, c, mp);
-  if (!err) {
-    /* Same digest again: content is identical, keep the row, move the tag. */
-    err = sq_int64(c, &id, SQ_MANIFEST_ID, "it", mp->repo_id, mp->digest);
-    if (err == ERR_NOTFOUND)
-      err = insert_manifest(&id, c, mp);
-  }
-  if (!err && mp->tag)
-    err = sq_exec(c, NULL, SQ_TAG_UPSERT, "itii", mp->repo_id, mp->tag, id, time_now());
-  err = sq_end(c, err);
+  do {
+    if ((err = sq_begin(c)))
+      return err;
+    missing = NULL;
+    err = check_refs(&missing, c, mp);
+    if (!err) {
+      /* Same digest again: content is identical, keep the row, move the tag. */
+      err = sq_int64(c, &id, SQ_MANIFEST_ID, "it", mp->repo_id, mp->digest);
+      if (err == ERR_NOTFOUND)
+        err = insert_manifest(&id, c, mp);
+    }
+    if (!err && mp->tag)
+      err = sq_exec(c, NULL, SQ_TAG_UPSERT, "itii", mp->repo_id, mp->tag, id, time_now());
+    err = sq_end(c, err);
+  } while (err == SQ_RETRY);
   /* "" when what is missing is the repository itself, not a reference. */
   if (err == ERR_NOTFOUND && missing_out)
     snprintf(missing_out, DIGEST_MAX, "%s", missing ? missing : "");
@@ -78,7 +81,7 @@ int sq_manifest_put(struct meta *m, const struct meta_manifest_put *mp, char *mi
 }
 
 /* Columns 0..6 of SQ_MANIFEST_GET / SQ_REFERRERS into out (body untouched). */
-static int read_row(struct meta_manifest *out, struct pool *p, sqlite3_stmt *st)
+static int read_row(struct meta_manifest *out, struct pool *p, struct sq_cur *st)
 {
   int err = sq_col_text(&out->digest, p, st, 0);
   if (!err)
@@ -89,8 +92,8 @@ static int read_row(struct meta_manifest *out, struct pool *p, sqlite3_stmt *st)
     err = sq_col_text(&out->subject, p, st, 3);
   if (!err)
     err = sq_col_text(&out->annotations_json, p, st, 4);
-  out->body_len = (size_t)sqlite3_column_int64(st, 5);
-  out->created_at = sqlite3_column_int64(st, 6);
+  out->body_len = (size_t)sq_col_int64(st, 5);
+  out->created_at = sq_col_int64(st, 6);
   return err;
 }
 
@@ -98,7 +101,7 @@ int sq_manifest_get(struct meta *m, struct pool *p, struct meta_manifest *out, i
                     const char *digest)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   struct meta_manifest mf = { 0 };
   if (!digest)
     return ERR_INVALID;
@@ -107,19 +110,13 @@ int sq_manifest_get(struct meta *m, struct pool *p, struct meta_manifest *out, i
     err = sq_query(c, &st, SQ_MANIFEST_GET, "it", repo_id, digest);
   if (err)
     return err;
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
+  int rc = sq_step(st);
+  if (rc == SQ_ROW) {
     err = read_row(&mf, p, st);
-    const void *b = sqlite3_column_blob(st, 7);
-    size_t n = (size_t)sqlite3_column_bytes(st, 7);
-    mf.body_len = n;
-    mf.body = err ? NULL : pool_alloc(p, n);
-    if (!err && !mf.body)
-      err = ERR_NOMEM;
-    if (!err && n)
-      memcpy(mf.body, b, n);
+    if (!err)
+      err = sq_col_blob(&mf.body, &mf.body_len, p, st, 7);
   } else {
-    err = rc == SQLITE_DONE ? ERR_NOTFOUND : sq_err(c, rc, "manifest get");
+    err = rc == SQ_DONE ? ERR_NOTFOUND : rc;
   }
   sq_done(st);
   if (!err)
@@ -134,34 +131,37 @@ int sq_manifest_delete(struct meta *m, int64_t repo_id, const char *digest)
   if (!digest)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_begin(c);
   if (err)
     return err;
-  err = sq_int64(c, &id, SQ_MANIFEST_ID, "it", repo_id, digest);
-  if (!err) {
-    err = sq_int64(c, NULL, SQ_REF_USED, "iti", repo_id, digest, (int64_t)1);
-    err = err == 0 ? ERR_CONFLICT : err == ERR_NOTFOUND ? 0 : err;
-  }
-  /* The foreign keys cascade too; explicit deletes do not depend on the
-   * connection having foreign_keys on. */
-  if (!err)
-    err = sq_exec(c, NULL, SQ_TAG_DELETE_MANIFEST, "i", id);
-  if (!err)
-    err = sq_exec(c, NULL, SQ_MREF_DELETE, "i", id);
-  if (!err)
-    err = sq_exec(c, NULL, SQ_MANIFEST_DELETE, "i", id);
-  return sq_end(c, err);
+  do {
+    if ((err = sq_begin(c)))
+      return err;
+    err = sq_int64(c, &id, SQ_MANIFEST_ID, "it", repo_id, digest);
+    if (!err) {
+      err = sq_int64(c, NULL, SQ_REF_USED, "iti", repo_id, digest, (int64_t)1);
+      err = err == 0 ? ERR_CONFLICT : err == ERR_NOTFOUND ? 0 : err;
+    }
+    /* The foreign keys cascade too; explicit deletes do not depend on the
+     * connection having foreign_keys on. */
+    if (!err)
+      err = sq_exec(c, NULL, SQ_TAG_DELETE_MANIFEST, "i", id);
+    if (!err)
+      err = sq_exec(c, NULL, SQ_MREF_DELETE, "i", id);
+    if (!err)
+      err = sq_exec(c, NULL, SQ_MANIFEST_DELETE, "i", id);
+    err = sq_end(c, err);
+  } while (err == SQ_RETRY);
+  return err;
 }
 
 int sq_referrers(struct meta *m, struct pool *p, struct meta_manifest **out, size_t *out_n,
                  int64_t repo_id, const char *subject, const char *artifact_type)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   struct meta_manifest *arr = NULL;
   size_t n = 0, cap = 0;
-  int rc = SQLITE_DONE;
+  int rc = SQ_DONE;
   if (!subject)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
@@ -172,7 +172,7 @@ int sq_referrers(struct meta *m, struct pool *p, struct meta_manifest **out, siz
   if (err)
     return err;
   err = sq_grow(p, (void **)&arr, &cap, 0, sizeof(*arr));
-  while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while (!err && (rc = sq_step(st)) == SQ_ROW) {
     err = sq_grow(p, (void **)&arr, &cap, n, sizeof(*arr));
     if (!err) {
       /* body stays NULL; body_len carries the size a descriptor needs */
@@ -181,8 +181,8 @@ int sq_referrers(struct meta *m, struct pool *p, struct meta_manifest **out, siz
     }
     n++;
   }
-  if (!err && rc != SQLITE_DONE)
-    err = sq_err(c, rc, "referrers");
+  if (!err && rc != SQ_DONE)
+    err = rc;
   sq_done(st);
   if (err)
     return err;
@@ -195,7 +195,7 @@ int sq_tag_resolve(struct meta *m, struct pool *p, char **out_digest, int64_t re
                    const char *tag)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   char *d = NULL;
   if (!tag)
     return ERR_INVALID;
@@ -204,11 +204,11 @@ int sq_tag_resolve(struct meta *m, struct pool *p, char **out_digest, int64_t re
     err = sq_query(c, &st, SQ_TAG_RESOLVE, "it", repo_id, tag);
   if (err)
     return err;
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW)
+  int rc = sq_step(st);
+  if (rc == SQ_ROW)
     err = sq_col_text(&d, p, st, 0);
   else
-    err = rc == SQLITE_DONE ? ERR_NOTFOUND : sq_err(c, rc, "tag resolve");
+    err = rc == SQ_DONE ? ERR_NOTFOUND : rc;
   sq_done(st);
   if (!err && !d)
     err = ERR_INTERNAL;
@@ -221,7 +221,7 @@ int sq_tag_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n
                 int *out_more, int64_t repo_id, const char *last, size_t limit)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (err)
     return err;

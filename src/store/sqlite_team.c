@@ -1,5 +1,6 @@
-/* SQLite backend of store/ident.h, continued: teams, their members and
- * repository permissions, and default permissions (prototypes). The SQL is
+/* SQL store (both engines) for store/ident.h, continued: teams, their
+ * members and repository permissions, and default permissions (prototypes).
+ * The SQL is
  * in sqlite_ident.c's sq_ident_sql with the other identity statements; the
  * row helpers (sq_read_*) are there too.
  *
@@ -21,15 +22,15 @@ _Static_assert(sizeof(struct ident_team) <= SQ_ROW_MAX && sizeof(struct ident_pr
 /* --- row readers ------------------------------------------------------------ */
 
 /* TEAM_SELECT: id, org_id, name, role, description, members, repos */
-static int read_team(void *dst, struct pool *p, sqlite3_stmt *st)
+static int read_team(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_team *t = dst;
   memset(t, 0, sizeof(*t));
-  t->id = sqlite3_column_int64(st, 0);
-  t->org_id = sqlite3_column_int64(st, 1);
-  t->role = (enum ident_org_role)sqlite3_column_int(st, 3);
-  t->member_count = sqlite3_column_int64(st, 5);
-  t->repo_count = sqlite3_column_int64(st, 6);
+  t->id = sq_col_int64(st, 0);
+  t->org_id = sq_col_int64(st, 1);
+  t->role = (enum ident_org_role)sq_col_int(st, 3);
+  t->member_count = sq_col_int64(st, 5);
+  t->repo_count = sq_col_int64(st, 6);
   int err = sq_col_text(&t->name, p, st, 2);
   if (!err)
     err = sq_col_text(&t->description, p, st, 4);
@@ -37,14 +38,14 @@ static int read_team(void *dst, struct pool *p, sqlite3_stmt *st)
 }
 
 /* TEAM_PERM_SELECT: repo_id, repo name, is_public, team id, team name, role */
-static int read_team_perm(void *dst, struct pool *p, sqlite3_stmt *st)
+static int read_team_perm(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_perm *pm = dst;
   memset(pm, 0, sizeof(*pm));
-  pm->repo_id = sqlite3_column_int64(st, 0);
-  pm->repo_public = sqlite3_column_int(st, 2);
-  pm->team_id = sqlite3_column_int64(st, 3);
-  pm->role = (enum ident_role)sqlite3_column_int(st, 5);
+  pm->repo_id = sq_col_int64(st, 0);
+  pm->repo_public = sq_col_int(st, 2);
+  pm->team_id = sq_col_int64(st, 3);
+  pm->role = (enum ident_role)sq_col_int(st, 5);
   int err = sq_col_text(&pm->repo_name, p, st, 1);
   if (!err)
     err = sq_col_text(&pm->team_name, p, st, 4);
@@ -53,18 +54,18 @@ static int read_team_perm(void *dst, struct pool *p, sqlite3_stmt *st)
 
 /* PROTO_SELECT: id, org_id, activating id/name/kind, delegate account
  * id/name/kind, delegate team id/name, role (NULL ids read as 0) */
-static int read_proto(void *dst, struct pool *p, sqlite3_stmt *st)
+static int read_proto(void *dst, struct pool *p, struct sq_cur *st)
 {
   struct ident_proto *pr = dst;
   memset(pr, 0, sizeof(*pr));
-  pr->id = sqlite3_column_int64(st, 0);
-  pr->org_id = sqlite3_column_int64(st, 1);
-  pr->activating_id = sqlite3_column_int64(st, 2);
-  pr->activating_kind = (enum ident_kind)sqlite3_column_int(st, 4);
-  pr->delegate_account_id = sqlite3_column_int64(st, 5);
-  pr->delegate_account_kind = (enum ident_kind)sqlite3_column_int(st, 7);
-  pr->delegate_team_id = sqlite3_column_int64(st, 8);
-  pr->role = (enum ident_role)sqlite3_column_int(st, 10);
+  pr->id = sq_col_int64(st, 0);
+  pr->org_id = sq_col_int64(st, 1);
+  pr->activating_id = sq_col_int64(st, 2);
+  pr->activating_kind = (enum ident_kind)sq_col_int(st, 4);
+  pr->delegate_account_id = sq_col_int64(st, 5);
+  pr->delegate_account_kind = (enum ident_kind)sq_col_int(st, 7);
+  pr->delegate_team_id = sq_col_int64(st, 8);
+  pr->role = (enum ident_role)sq_col_int(st, 10);
   int err = sq_col_text(&pr->activating_name, p, st, 3);
   if (!err)
     err = sq_col_text(&pr->delegate_account_name, p, st, 6);
@@ -138,7 +139,7 @@ int sq_team_get(struct meta *m, struct pool *p, struct ident_team *out, int64_t 
                 const char *name)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   if (!name)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
@@ -151,7 +152,7 @@ int sq_team_list(struct meta *m, struct pool *p, struct ident_team **out, size_t
                  int64_t org_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_TEAM_LIST, "i", org_id);
@@ -174,7 +175,7 @@ int sq_team_members(struct meta *m, struct pool *p, struct ident_account **out, 
                     int64_t team_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_TEAM_MEMBERS, "i", team_id);
@@ -213,7 +214,7 @@ int sq_team_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm **o
                            size_t *out_n, int64_t repo_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_TEAM_PERM_LIST_REPO, "i", repo_id);
@@ -225,7 +226,7 @@ int sq_team_perm_list_team(struct meta *m, struct pool *p, struct ident_perm **o
                            size_t *out_n, int64_t team_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_TEAM_PERM_LIST_TEAM, "i", team_id);
@@ -237,7 +238,7 @@ int sq_team_list_member(struct meta *m, struct pool *p, struct ident_team **out,
                         int64_t org_id, int64_t account_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_TEAM_LIST_MEMBER, "ii", org_id, account_id);
@@ -290,7 +291,7 @@ int sq_proto_list(struct meta *m, struct pool *p, struct ident_proto **out, size
                   int64_t org_id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_PROTO_LIST, "i", org_id);
@@ -302,7 +303,7 @@ int sq_proto_get(struct meta *m, struct pool *p, struct ident_proto *out, int64_
                  int64_t id)
 {
   struct sq_conn *c;
-  sqlite3_stmt *st;
+  struct sq_cur *st;
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_query(c, &st, SQ_PROTO_GET, "ii", org_id, id);
@@ -336,17 +337,20 @@ int sq_proto_apply(struct meta *m, int64_t repo_id, int64_t org_id, int64_t crea
   struct sq_conn *c;
   int64_t in_org = 0;
   int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_begin(c);
   if (err)
     return err;
-  /* ERR_NOTFOUND for an unknown repository or org */
-  err = sq_int64(c, &in_org, SQ_PROTO_REPO_CHECK, "ii", repo_id, org_id);
-  if (!err && !in_org)
-    err = ERR_INVALID;
-  if (!err)
-    err = sq_exec(c, NULL, SQ_PROTO_APPLY_ACCOUNTS, "iii", repo_id, org_id, creator_id);
-  if (!err)
-    err = sq_exec(c, NULL, SQ_PROTO_APPLY_TEAMS, "iii", repo_id, org_id, creator_id);
-  return sq_end(c, err);
+  do {
+    if ((err = sq_begin(c)))
+      return err;
+    /* ERR_NOTFOUND for an unknown repository or org */
+    err = sq_int64(c, &in_org, SQ_PROTO_REPO_CHECK, "ii", repo_id, org_id);
+    if (!err && !in_org)
+      err = ERR_INVALID;
+    if (!err)
+      err = sq_exec(c, NULL, SQ_PROTO_APPLY_ACCOUNTS, "iii", repo_id, org_id, creator_id);
+    if (!err)
+      err = sq_exec(c, NULL, SQ_PROTO_APPLY_TEAMS, "iii", repo_id, org_id, creator_id);
+    err = sq_end(c, err);
+  } while (err == SQ_RETRY);
+  return err;
 }

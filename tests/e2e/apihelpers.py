@@ -75,6 +75,26 @@ def basic(w, user, password):
     return Client(w, "Basic " + base64.b64encode(raw).decode(), user)
 
 
+class SessionClient(Client):
+    """A user signed in with a password, as a browser or the Ansible
+    collection's password mode does: session cookie + CSRF header on /api/v1
+    (HTTP Basic is no API credential, spec §1)."""
+
+    def __init__(self, w, user, password):
+        super().__init__(w, None, user)
+        r = self.session.get(w.url + "/csrf_token", timeout=30)
+        assert r.status_code == 200, describe(r)
+        self.headers = {"X-CSRF-Token": r.json()["csrf_token"]}
+        r = self.post("signin", {"username": user, "password": password})
+        assert r.status_code == 200, describe(r)
+        if r.headers.get("X-Next-CSRF-Token"):
+            self.headers["X-CSRF-Token"] = r.headers["X-Next-CSRF-Token"]
+
+
+def signed_in(w, user, password):
+    return SessionClient(w, user, password)
+
+
 def anonymous(w):
     return Client(w)
 

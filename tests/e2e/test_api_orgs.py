@@ -16,9 +16,9 @@ def test_get_user(api):
     assert doc["super_user"] is True
     assert set(doc["avatar"]) == {"name", "hash", "color", "kind"}
     assert doc["avatar"]["kind"] == "user"
-    # the trailing slash is optional, Basic works as well as Bearer
+    # the trailing slash is optional; HTTP Basic is no API credential (spec §1)
     assert api.admin.get("/api/v1/user").status_code == 200
-    assert basic(api, api.admin_user, api.admin_password).get("user/").status_code == 200
+    assert basic(api, api.admin_user, api.admin_password).get("user/").status_code == 401
     u = make_user(api)
     assert u.get("user/").json()["super_user"] is False
     assert u.get("user/").json()["username"] == u.name

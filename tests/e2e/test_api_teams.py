@@ -202,17 +202,20 @@ def test_team_view_rights(api):
     dev, maker, outsider = make_user(api), make_user(api), make_user(api)
     add_member(api.admin, org, "devs", dev.name)
     add_member(api.admin, org, "makers", maker.name)
-    # a member sees its own team, read-only, and not the others
+    # a member sees its own team's members, read-only, and not the others
+    # (Quay's ViewTeamPermission); a team's permissions are for org admins
+    # only (Quay: AdministerOrganizationPermission)
     r = dev.get(team_path(org, "devs", "/members"))
     assert r.status_code == 200, describe(r)
     assert r.json()["can_edit"] is False
-    assert dev.get(team_path(org, "devs", "/permissions")).status_code == 200
+    assert_api_error(dev.get(team_path(org, "devs", "/permissions")), 403)
     assert_api_error(dev.get(team_path(org, "ops", "/members")), 403)
     assert_api_error(dev.get(team_path(org, "ops", "/permissions")), 403)
     assert_api_error(dev.get(team_path(org, "nosuch", "/members")), 403)
-    # creators see every team
-    assert maker.get(team_path(org, "ops", "/members")).status_code == 200
-    assert maker.get(team_path(org, "nosuch", "/members")).status_code == 404
+    # being in a creator team does not show other teams
+    assert maker.get(team_path(org, "makers", "/members")).status_code == 200
+    assert_api_error(maker.get(team_path(org, "ops", "/members")), 403)
+    assert api.admin.get(team_path(org, "nosuch", "/members")).status_code == 404
     # members cannot change anything
     assert_api_error(dev.put(team_path(org, "devs", f"/members/{outsider.name}")), 403)
     assert_api_error(maker.put(team_path(org, "devs", f"/members/{outsider.name}")), 403)

@@ -1,9 +1,9 @@
-/* Helpers shared by the identity store tests (test_ident_sqlite*.c) on top
- * of meta_fixture.h. Include after cmocka.h. */
+/* Helpers shared by the identity store tests (test_ident_sqlite*.c,
+ * test_team_sqlite.c, ...) on top of meta_fixture.h, on either engine.
+ * Include after cmocka.h. */
 #ifndef WHARF_TEST_IDENT_FIXTURE_H
 #define WHARF_TEST_IDENT_FIXTURE_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -38,28 +38,6 @@ static inline int64_t team(struct fx *f, int64_t org, const char *name, enum ide
   int64_t id = 0;
   assert_int_equal(ident_team_set(f->m, &id, org, name, role, NULL), 0);
   return id;
-}
-
-/* Runs sql on a raw connection (foreign keys off, as SQLite defaults). */
-static inline void raw_exec(struct fx *f, const char *sql)
-{
-  sqlite3 *db = raw_open(f);
-  char *msg = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-  if (rc != SQLITE_OK)
-    fprintf(stderr, "%s: %s\n", sql, msg);
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  assert_int_equal(rc, SQLITE_OK);
-}
-
-/* First column of the first row of sql, read on a raw connection. */
-static inline int64_t count(struct fx *f, const char *sql)
-{
-  sqlite3 *db = raw_open(f);
-  int64_t v = raw_int(db, sql);
-  sqlite3_close(db);
-  return v;
 }
 
 /* No interface sets a team's repository permission yet: insert it raw. */

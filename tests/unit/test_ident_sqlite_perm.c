@@ -342,5 +342,5 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_robot_delete_cascades, setup, teardown),
     cmocka_unit_test_setup_teardown(test_org_delete_cascades, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return fx_run_both("ident_perm", tests, sizeof(tests) / sizeof(tests[0]));
 }

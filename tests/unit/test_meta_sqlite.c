@@ -1,6 +1,7 @@
-/* Tests for store/sqlite.c through the meta.h interface: every operation's
- * success and error paths, migrations across re-opens, pagination, delete
- * conflicts. Concurrency and locking: test_meta_sqlite_conc.c. */
+/* Tests for the SQL store through the meta.h interface, on SQLite and on
+ * PostgreSQL: every operation's success and error paths, migrations across
+ * re-opens, pagination, delete conflicts. Concurrency and locking:
+ * test_meta_sqlite_conc.c; PostgreSQL's own: test_meta_postgres.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,6 +43,7 @@ static int put(struct fx *f, int64_t rid, const char *digest, const char *tag,
 static void test_open_creates_parent_dirs(void **state)
 {
   struct fx *f = *state;
+  fx_sqlite_only(f);
   char dir[160];
   struct stat sb;
   snprintf(dir, sizeof(dir), "%s/a", f->dir);
@@ -55,6 +57,7 @@ static void test_open_creates_parent_dirs(void **state)
 static void test_open_rejects_bad_urls(void **state)
 {
   struct fx *f = *state;
+  fx_sqlite_only(f);
   struct meta *m = (struct meta *)0x1;
   char url[200];
   assert_int_equal(meta_open(&m, "sqlite://"), ERR_INVALID);
@@ -80,6 +83,7 @@ static void test_open_rejects_bad_urls(void **state)
 static void test_open_relative_paths(void **state)
 {
   struct fx *f = *state;
+  fx_sqlite_only(f);
   char cwd[4096], p1[200], p2[200];
   struct meta *m = NULL;
   struct stat sb;
@@ -107,15 +111,16 @@ static void test_schema_and_pragmas(void **state)
   int v = 0, v2 = 0;
   assert_int_equal(meta_schema_version(f->m, &v), 0);
   assert_true(v >= 1);
-  sqlite3 *db = raw_open(f);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM schema_migrations"), v);
-  char *err = NULL;
-  sqlite3_stmt *st = NULL;
-  assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
-  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-  assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM schema_migrations"), v);
+  if (!f->pg) {
+    sqlite3 *db = raw_open(f);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
   /* re-open twice: no migration applied again */
   for (int i = 0; i < 2; i++) {
     meta_close(f->m);
@@ -123,13 +128,10 @@ static void test_schema_and_pragmas(void **state)
     assert_int_equal(meta_schema_version(f->m, &v2), 0);
     assert_int_equal(v2, v);
   }
-  db = raw_open(f);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM schema_migrations"), v);
-  assert_int_equal(raw_int(db, "SELECT COUNT(DISTINCT version) FROM schema_migrations"), v);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM schema_migrations"), v);
+  assert_int_equal(count(f, "SELECT COUNT(DISTINCT version) FROM schema_migrations"), v);
   /* a database migrated by a newer wharf is refused, not half-understood */
-  assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (9999, 0)", NULL,
-                                NULL, &err), SQLITE_OK);
-  sqlite3_close(db);
+  raw_exec(f, "INSERT INTO schema_migrations VALUES (9999, 0)");
   struct meta *m2 = NULL;
   assert_int_equal(meta_open(&m2, f->url), ERR_UNSUPPORTED);
   assert_null(m2);
@@ -527,10 +529,8 @@ static void test_manifest_delete(void **state)
   int more;
   assert_int_equal(meta_tag_list(f->m, f->p, &names, &n, &more, a, NULL, 10), 0);
   assert_int_equal(n, 0);
-  sqlite3 *db = raw_open(f);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM manifest_ref"), 0);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM manifest"), 0);
-  sqlite3_close(db);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM manifest_ref"), 0);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM manifest"), 0);
 }
 
 static void test_referrers(void **state)
@@ -595,18 +595,16 @@ static void test_repo_delete_cascades(void **state)
   struct meta_ref refs[] = { { blob, 0 } };
   assert_int_equal(put(f, a, man, "t", refs, 1, NULL), 0);
   assert_int_equal(meta_upload_create(f->m, a, "u1"), 0);
-  sqlite3 *db = raw_open(f);
   char sql[128];
-  snprintf(sql, sizeof(sql), "PRAGMA foreign_keys=ON; DELETE FROM repo WHERE id = %lld",
-           (long long)a);
-  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM manifest"), 0);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM manifest_ref"), 0);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM tag"), 0);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM upload"), 0);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM repo_blob"), 1); /* b's link */
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM blob"), 1);
-  sqlite3_close(db);
+  snprintf(sql, sizeof(sql), "%sDELETE FROM repo WHERE id = %lld",
+           f->pg ? "" : "PRAGMA foreign_keys=ON; ", (long long)a);
+  raw_exec(f, sql);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM manifest"), 0);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM manifest_ref"), 0);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM tag"), 0);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM upload"), 0);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM repo_blob"), 1); /* b's link */
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM blob"), 1);
 }
 
 int main(void)
@@ -630,5 +628,5 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_referrers, setup, teardown),
     cmocka_unit_test_setup_teardown(test_repo_delete_cascades, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return fx_run_both("meta", tests, sizeof(tests) / sizeof(tests[0]));
 }

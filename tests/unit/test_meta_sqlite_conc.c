@@ -1,7 +1,7 @@
-/* Tests for store/sqlite.c under concurrency: threads sharing one meta
- * instance, several instances (standing in for processes) on one file,
- * migrations racing on a fresh database, and a lock held past the busy
- * timeout. */
+/* Tests for the SQL store under concurrency, on SQLite and on PostgreSQL:
+ * threads sharing one meta instance, several instances (standing in for
+ * processes) on one database, migrations racing on a fresh database, and
+ * (SQLite) a lock held past the busy timeout. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,10 +48,10 @@ static void *open_worker(void *arg)
 static void test_concurrent_open_fresh_db(void **state)
 {
   struct fx *f = *state;
-  char url[200];
+  char url[512];
   pthread_t th[4];
   struct open_arg args[4];
-  snprintf(url, sizeof(url), "sqlite://%s/fresh/db.sqlite", f->dir);
+  fx_fresh_url(f, url, sizeof(url));
   for (int i = 0; i < 4; i++) {
     args[i] = (struct open_arg){ .url = url, .rc = -100 };
     assert_int_equal(pthread_create(&th[i], NULL, open_worker, &args[i]), 0);
@@ -73,6 +73,7 @@ static void test_concurrent_open_fresh_db(void **state)
 static void test_locked_database(void **state)
 {
   struct fx *f = *state;
+  fx_sqlite_only(f); /* PostgreSQL's lock timeout: test_meta_postgres.c */
   int64_t a = repo(f, "a"), size;
   char d[DIGEST_MAX];
   mkdigest(d, 10, 1);
@@ -175,10 +176,8 @@ static void test_threads_share_instance(void **state)
   assert_int_equal(meta_repo_lookup(f->m, &shared, "shared"), 0);
   assert_int_equal(meta_repo_list(f->m, f->p, &names, &n, &more, NULL, 100), 0);
   assert_int_equal(n, NTHREADS + 1);
-  sqlite3 *db = raw_open(f);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM manifest"), 2 * NTHREADS * NITER);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM tag"), NTHREADS + 1);
-  sqlite3_close(db);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM manifest"), 2 * NTHREADS * NITER);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM tag"), NTHREADS + 1);
 }
 
 /* Separate instances stand in for separate processes on one file. */
@@ -191,9 +190,7 @@ static void test_instances_share_file(void **state)
   run_workers(ms);
   for (int i = 1; i < NTHREADS; i++)
     meta_close(ms[i]);
-  sqlite3 *db = raw_open(f);
-  assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM manifest"), 2 * NTHREADS * NITER);
-  sqlite3_close(db);
+  assert_int_equal(count(f, "SELECT COUNT(*) FROM manifest"), 2 * NTHREADS * NITER);
 }
 
 int main(void)
@@ -205,5 +202,5 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_instances_share_file, setup, teardown),
     cmocka_unit_test_setup_teardown(test_locked_database, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return fx_run_both("meta_conc", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -424,5 +424,5 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_proto_crud, setup, teardown),
     cmocka_unit_test_setup_teardown(test_proto_apply, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return fx_run_both("team", tests, sizeof(tests) / sizeof(tests[0]));
 }
