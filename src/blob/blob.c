@@ -18,6 +18,29 @@ int blob_store_open(struct blob_store **out, const char *url)
   return ERR_UNSUPPORTED;
 }
 
+void blob_url_redact(char *out, size_t outlen, const char *url)
+{
+  static const char *const secret[] = { "secret_key=", "session_token=" };
+  size_t o = 0;
+  const char *q = strchr(url, '?');
+  for (const char *p = url; *p && o + 1 < outlen;) {
+    int hide = 0;
+    if (q && p > q && (p[-1] == '?' || p[-1] == '&'))
+      for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+        hide |= strncmp(p, secret[i], strlen(secret[i])) == 0;
+    if (!hide) {
+      out[o++] = *p++;
+      continue;
+    }
+    while (*p && *p != '=' && o + 1 < outlen) /* the name stays */
+      out[o++] = *p++;
+    for (const char *r = "=***"; *r && o + 1 < outlen; r++)
+      out[o++] = *r;
+    p += strcspn(p, "&");
+  }
+  out[o] = '\0';
+}
+
 void blob_store_close(struct blob_store *bs)
 {
   if (bs)

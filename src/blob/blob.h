@@ -20,6 +20,10 @@ struct blob_writer;
  * scheme. Free with blob_store_close(). */
 int blob_store_open(struct blob_store **out, const char *url);
 void blob_store_close(struct blob_store *bs);
+/* Copies a storage URL into out (outlen > 0; truncated to fit) with the values
+ * of the query parameters that hold secrets (secret_key, session_token)
+ * replaced by "***": the form of the URL that logs and messages may show. */
+void blob_url_redact(char *out, size_t outlen, const char *url);
 
 /* Size of a stored blob; ERR_NOTFOUND. */
 int blob_stat(struct blob_store *bs, int64_t *out_size, const char *digest);

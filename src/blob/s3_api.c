@@ -319,8 +319,9 @@ int s3_mpu_begin(struct s3_store *s, struct s3_mpu *m, const char *key, size_t m
   memset(m, 0, sizeof(*m));
   if (snprintf(m->key, sizeof(m->key), "%s", key) >= (int)sizeof(m->key))
     return ERR_TOOBIG;
-  if (!(m->etags = calloc(max_parts, sizeof(*m->etags))))
+  if (!(m->etags = calloc(max_parts ? max_parts : 1, sizeof(*m->etags))))
     return ERR_NOMEM;
+  m->max_parts = max_parts;
   struct s3_req rq = { .method = "POST", .key = key, .query = "uploads=", .resp = &resp,
                        .hdr = { "Content-Type: application/octet-stream" } };
   int rc = s3_perform(s, &rq);
@@ -340,16 +341,18 @@ int s3_mpu_begin(struct s3_store *s, struct s3_mpu *m, const char *key, size_t m
   return rc;
 }
 
-static int s3_part_query(char *out, size_t outlen, const struct s3_mpu *m)
+static int s3_part_query(char *out, size_t outlen, const struct s3_mpu *m, size_t partno)
 {
-  int n = snprintf(out, outlen, "partNumber=%zu&uploadId=%s", m->nparts + 1, m->upload_id);
+  if (partno < 1 || partno > m->max_parts)
+    return ERR_INVALID;
+  int n = snprintf(out, outlen, "partNumber=%zu&uploadId=%s", partno, m->upload_id);
   return n < 0 || (size_t)n >= outlen ? ERR_TOOBIG : 0;
 }
 
-int s3_mpu_part(struct s3_store *s, struct s3_mpu *m, const void *data, size_t len)
+int s3_mpu_part(struct s3_store *s, struct s3_mpu *m, size_t partno, const void *data, size_t len)
 {
   char q[sizeof(m->upload_id) + 64];
-  int rc = s3_part_query(q, sizeof(q), m);
+  int rc = s3_part_query(q, sizeof(q), m, partno);
   if (rc != 0)
     return rc;
   struct s3_req rq = { .method = "PUT", .key = m->key, .query = q, .body = data, .body_len = len };
@@ -359,16 +362,16 @@ int s3_mpu_part(struct s3_store *s, struct s3_mpu *m, const void *data, size_t l
     LOG(LOG_ERROR, "blob s3: UploadPart %s: no ETag in the answer", m->key);
     return ERR_IO;
   }
-  memcpy(m->etags[m->nparts++], rq.etag, S3_ETAG_MAX);
+  memcpy(m->etags[partno - 1], rq.etag, S3_ETAG_MAX);
   return 0;
 }
 
-int s3_mpu_part_copy(struct s3_store *s, struct s3_mpu *m, const char *src, int64_t off,
-                     int64_t len)
+int s3_mpu_part_copy(struct s3_store *s, struct s3_mpu *m, size_t partno, const char *src,
+                     int64_t off, int64_t len)
 {
   char q[sizeof(m->upload_id) + 64], from[S3_KEY_MAX + 128], range[96], etag[S3_ETAG_MAX];
   struct buf resp = BUF_INIT(1 << 20);
-  int rc = s3_part_query(q, sizeof(q), m);
+  int rc = s3_part_query(q, sizeof(q), m, partno);
   if (rc != 0)
     return rc;
   snprintf(from, sizeof(from), "x-amz-copy-source: %s%s", s->copy_source, src);
@@ -376,7 +379,9 @@ int s3_mpu_part_copy(struct s3_store *s, struct s3_mpu *m, const char *src, int6
            off + len - 1);
   struct s3_req rq = { .method = "PUT", .key = m->key, .query = q, .hdr = { from, range },
                        .resp = &resp };
-  if ((rc = s3_perform(s, &rq)) == 0 && (rc = s3_body_error("UploadPartCopy", m->key, &resp)) == 0) {
+  if ((rc = s3_perform(s, &rq)) == 0)
+    rc = s3_body_error("UploadPartCopy", m->key, &resp);
+  if (rc == 0) {
     const char *all = resp.data ? resp.data : "";
     if (s3_xml_text(etag, sizeof(etag), all, all + resp.len, "ETag") != 0) {
       LOG(LOG_ERROR, "blob s3: UploadPartCopy %s: no ETag in the answer", m->key);
@@ -385,8 +390,8 @@ int s3_mpu_part_copy(struct s3_store *s, struct s3_mpu *m, const char *src, int6
       size_t o = 0;
       for (const char *p = etag; *p; p++)
         if (*p != '"')
-          m->etags[m->nparts][o++] = *p;
-      m->etags[m->nparts++][o] = '\0';
+          m->etags[partno - 1][o++] = *p;
+      m->etags[partno - 1][o] = '\0';
     }
   }
   buf_free(&resp);

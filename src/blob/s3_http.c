@@ -7,8 +7,11 @@
  * x-amz-content-sha256 header we add (libcurl uses it for the signature):
  * the SHA-256 of an in-memory body, or of the empty string.
  *
- * Every call has its own easy handle (so any thread may call), sharing
- * connections, DNS and TLS sessions through one CURLSH. Credentials go to
+ * Every call takes an easy handle from a pool (so any thread may call, and
+ * a handle with its connections serves one call at a time) and returns it
+ * afterwards; DNS and TLS sessions are shared through one CURLSH. libcurl
+ * does not support one connection cache shared by concurrent threads, so
+ * connections stay with their handles. Credentials go to
  * libcurl as user/password and never into a URL, so no log line built from
  * a method, key or curl error can carry one. CURLOPT_VERBOSE stays off: it
  * would print the Authorization header. */
@@ -56,6 +59,7 @@ int s3_http_init(struct s3_store *s)
     return ERR_INTERNAL;
   for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
     pthread_mutex_init(&s->share_mu[i], NULL);
+  pthread_mutex_init(&s->pool_mu, NULL);
   s->share_mu_ready = 1;
   s->share = curl_share_init();
   if (!s->share)
@@ -64,19 +68,23 @@ int s3_http_init(struct s3_store *s)
       curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
       curl_share_setopt(s->share, CURLSHOPT_USERDATA, s) != CURLSHE_OK ||
       curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
-      curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
-      curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK)
+      curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
     return ERR_INTERNAL;
   return 0;
 }
 
 void s3_http_cleanup(struct s3_store *s)
 {
+  for (size_t i = 0; i < s->npool; i++)
+    curl_easy_cleanup(s->pool[i]);
+  s->npool = 0;
   if (s->share)
     curl_share_cleanup(s->share);
   s->share = NULL;
   for (int i = 0; s->share_mu_ready && i < CURL_LOCK_DATA_LAST; i++)
     pthread_mutex_destroy(&s->share_mu[i]);
+  if (s->share_mu_ready)
+    pthread_mutex_destroy(&s->pool_mu);
   s->share_mu_ready = 0;
 }
 
@@ -343,10 +351,43 @@ static int s3_status_rc(const struct s3_store *s, const struct s3_req *rq)
         rq->method, key, s->bucket, st, rq->code[0] ? rq->code : "denied", s->region);
     return ERR_IO;
   }
+  if (st == 301 || strcmp(rq->code, "PermanentRedirect") == 0) {
+    LOG(LOG_ERROR, "blob s3: bucket %s answers from another region or endpoint than %s: set "
+        "region= (and endpoint=) in the storage URL", s->bucket, s->region);
+    return ERR_IO;
+  }
   /* a caller with a fallback (no_retry) logs if that fails too */
   LOG(rq->no_retry ? LOG_DEBUG : LOG_ERROR, "blob s3: %s %s in bucket %s: HTTP %ld %s",
       rq->method, key, s->bucket, st, rq->code);
   return ERR_IO;
+}
+
+/* An idle handle from the pool (with its connections), or a new one. */
+static CURL *handle_get(struct s3_store *s)
+{
+  CURL *h = NULL;
+  pthread_mutex_lock(&s->pool_mu);
+  if (s->npool)
+    h = s->pool[--s->npool];
+  pthread_mutex_unlock(&s->pool_mu);
+  return h ? h : curl_easy_init();
+}
+
+/* Back to the pool with its options cleared (they point into the finished
+ * call), keeping its connections; closed when the pool is full. */
+static void handle_put(struct s3_store *s, CURL *h)
+{
+  if (!h)
+    return;
+  curl_easy_reset(h);
+  pthread_mutex_lock(&s->pool_mu);
+  if (s->npool < S3_POOL_MAX) {
+    s->pool[s->npool++] = h;
+    h = NULL;
+  }
+  pthread_mutex_unlock(&s->pool_mu);
+  if (h)
+    curl_easy_cleanup(h);
 }
 
 /* One attempt. Returns 0 when an answer arrived (rq->status set), or ERR_IO
@@ -356,7 +397,7 @@ static int s3_attempt(struct s3_store *s, struct s3_req *rq, const char *url,
 {
   struct s3_call c = { .rq = rq, .err = BUF_INIT(S3_ERRBODY_MAX) };
   int rc = 0;
-  if (!(c.h = curl_easy_init()))
+  if (!(c.h = handle_get(s)))
     return ERR_NOMEM;
   if ((rc = s3_setup(&c, s, url, hdrs)) != 0)
     goto out;
@@ -389,7 +430,7 @@ static int s3_attempt(struct s3_store *s, struct s3_req *rq, const char *url,
     s3_xml_text(rq->code, sizeof(rq->code), c.err.data, c.err.data + c.err.len, "Code");
 out:
   buf_free(&c.err);
-  curl_easy_cleanup(c.h);
+  handle_put(s, c.h);
   return rc;
 }
 

@@ -1,5 +1,6 @@
-/* Internals shared by the S3 backend's files (s3.c, s3_upload.c, s3_api.c,
- * s3_http.c). Not a public interface: handlers only see blob.h. */
+/* Internals shared by the S3 backend's files (s3.c, s3_upload.c,
+ * s3_commit.c, s3_api.c, s3_http.c). Not a public interface: handlers only
+ * see blob.h. */
 #ifndef WHARF_BLOB_S3_INT_H
 #define WHARF_BLOB_S3_INT_H
 
@@ -22,6 +23,7 @@
 #define S3_COPY_MAX ((int64_t)5 << 30)  /* S3's largest single copy */
 #define S3_MAX_PARTS 10000
 #define S3_CACHE_MAX 256   /* in-process upload hash states kept */
+#define S3_POOL_MAX 32     /* idle curl handles kept (with their connections) */
 
 /* One upload's hash state kept after a writer closes (see s3_upload.c). */
 struct s3_cached {
@@ -44,9 +46,15 @@ struct s3_store {
   char *token_hdr;   /* "x-amz-security-token: ..." or NULL; never logged */
   char sigv4[96];    /* "aws:amz:<region>:s3" */
   size_t seg_size;   /* bytes a writer buffers before it stores a segment */
-  CURLSH *share;     /* connection cache, DNS and TLS sessions across calls */
+  CURLSH *share;     /* DNS and TLS sessions across calls */
   pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
   int share_mu_ready;
+  /* idle easy handles: each keeps its connections, and a handle (so a
+   * connection) is used by one thread at a time; libcurl cannot share one
+   * connection cache between concurrent threads */
+  pthread_mutex_t pool_mu;
+  CURL *pool[S3_POOL_MAX];
+  size_t npool;
   atomic_int no_part_copy;    /* the server rejected UploadPartCopy: pipe parts */
   atomic_int no_multi_delete; /* DeleteObjects unsupported or failing: one by one */
   atomic_int multi_delete_fails; /* DeleteObjects failures in a row */
@@ -130,21 +138,26 @@ int s3_delete_many(struct s3_store *s, char *const *keys, size_t n);
 /* Server-side copy of a whole object (≤ 5 GiB). */
 int s3_copy(struct s3_store *s, const char *dst, const char *src);
 
-/* A multipart upload being assembled. */
+/* A multipart upload being assembled. Parts may be added from several
+ * threads at once (each writes only its own etags slot). */
 struct s3_mpu {
   char key[S3_KEY_MAX];
   char upload_id[256]; /* already query-escaped */
-  size_t nparts;
+  size_t max_parts;
+  size_t nparts;       /* set by the caller before completing: parts 1..nparts */
   char (*etags)[S3_ETAG_MAX];
 };
 
+/* Starts a multipart upload of key for up to max_parts parts. */
 int s3_mpu_begin(struct s3_store *s, struct s3_mpu *m, const char *key, size_t max_parts);
-/* Uploads the next part from memory. */
-int s3_mpu_part(struct s3_store *s, struct s3_mpu *m, const void *data, size_t len);
-/* Adds the next part by server-side copy of src[off, off+len); ERR_UNSUPPORTED
+/* Uploads part partno (1-based) from memory. */
+int s3_mpu_part(struct s3_store *s, struct s3_mpu *m, size_t partno, const void *data,
+                size_t len);
+/* Sets part partno by server-side copy of src[off, off+len); ERR_UNSUPPORTED
  * when the server has no UploadPartCopy. */
-int s3_mpu_part_copy(struct s3_store *s, struct s3_mpu *m, const char *src, int64_t off,
-                     int64_t len);
+int s3_mpu_part_copy(struct s3_store *s, struct s3_mpu *m, size_t partno, const char *src,
+                     int64_t off, int64_t len);
+/* Completes with parts 1..m->nparts; on success the object exists. */
 int s3_mpu_complete(struct s3_store *s, struct s3_mpu *m);
 /* Aborts (best effort) and frees m's state; safe on a finished or empty m. */
 void s3_mpu_abort(struct s3_store *s, struct s3_mpu *m);
@@ -160,8 +173,55 @@ int s3_upload_key(char out[S3_KEY_MAX], const struct s3_store *s, const char *uu
 /* 1 if uuid is 36 characters of [0-9a-f-]. */
 int s3_valid_uuid(const char *uuid);
 
-/* --- uploads (s3_upload.c) --------------------------------------------------- */
+/* --- uploads (s3_upload.c, s3_commit.c) ------------------------------------------ */
 
+#define S3_NAME_MAX 200
+
+/* One object under uploads/<uuid>/. */
+struct s3_seg {
+  int64_t start, len; /* start -1: not a segment name (deleted with the upload) */
+  char name[S3_NAME_MAX];
+  char etag[S3_ETAG_MAX];
+  int keep;           /* on the chosen chain */
+};
+
+/* Everything stored under uploads/<uuid>/. */
+struct s3_listing {
+  const char *dir;    /* "<prefix>uploads/<uuid>/" */
+  size_t dirlen;
+  int marker;
+  int64_t newest;
+  struct s3_seg *v;
+  size_t n, cap;
+  size_t *chain;      /* indexes into v, in order */
+  size_t nchain;
+};
+
+/* Lists uploads/<uuid>/ into *l (dir receives the prefix; segments sorted by
+ * start). Free with s3_listing_free(). */
+int s3_listing_load(struct s3_store *s, struct s3_listing *l, char dir[S3_KEY_MAX],
+                    const char *uuid);
+void s3_listing_free(struct s3_listing *l);
+/* Picks a chain of segments from 0 ending exactly at target, or (cover) whose
+ * last segment holds byte target-1; marks it keep. ERR_RANGE if none. */
+int s3_chain_find(struct s3_listing *l, int64_t target, int cover);
+/* Where the chosen chain ends (0 for none). */
+int64_t s3_chain_end(const struct s3_listing *l);
+/* Fingerprint of the chosen chain's names, sizes and ETags into out. */
+int s3_chain_fp(char out[DIGEST_MAX], const struct s3_listing *l);
+/* "sha256:…" of a copy of a running fingerprint. */
+int s3_fp_peek(char out[DIGEST_MAX], const struct hasher *fp);
+/* Deletes l's objects that are off the chain, or all of them (the marker too). */
+int s3_listing_delete(struct s3_store *s, const struct s3_listing *l, const char *uuid,
+                      int everything);
+/* In-process hash states: take (caller owns the entry), put (takes its
+ * hashers), drop, free one entry's hashers. */
+int s3_cache_take(struct s3_store *s, struct s3_cached *out, const char *uuid);
+void s3_cache_put(struct s3_store *s, struct s3_cached *e);
+void s3_cache_drop(struct s3_store *s, const char *uuid);
+void s3_cached_free(struct s3_cached *e);
+
+/* The upload entries of blob_s3_ops; contracts in blob.h. */
 int s3_upload_create(struct blob_store *bs, const char *uuid);
 int s3_writer_open(struct blob_writer **out, struct blob_store *bs, const char *uuid,
                    int64_t offset);

@@ -1,4 +1,4 @@
-/* Uploads on S3: segments, verification and assembly.
+/* Uploads on S3: segments, writers, the chain, expiry (commit: s3_commit.c).
  *
  * An upload is a marker object uploads/<uuid>/info plus segments
  * uploads/<uuid>/<start>-<session>: each writer (one PATCH or PUT body)
@@ -14,6 +14,12 @@
  * chain that ends exactly at offset and deletes every other segment (left
  * by a request that failed, or by a concurrent writer that lost the
  * metadata store's compare-and-set on the offset).
+ *
+ * S3 has no lock, so unlike the filesystem backend two writers on one
+ * upload are not refused with ERR_CONFLICT: the compare-and-set decides
+ * which one is acknowledged. Whatever happens to the loser's segments, a
+ * wrong chain can only fail a commit (ERR_DIGEST, ERR_RANGE), never store
+ * wrong bytes under a digest.
  *
  * Commit hashes the chain's bytes (streamed GETs, or the hash state a
  * writer in this process kept, trusted only if the chain's names, sizes
@@ -38,29 +44,9 @@
 
 #define S3_MARKER "info"
 #define S3_SESS_LEN 16
-#define S3_NAME_MAX 200
 #define S3_MAX_SEGS 20000 /* segments one upload may hold */
 #define S3_BUF_MIN ((size_t)64 << 10)
 #define S3_NAME_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_."
-
-struct s3_seg {
-  int64_t start, len; /* start -1: not a segment name (deleted with the upload) */
-  char name[S3_NAME_MAX];
-  char etag[S3_ETAG_MAX];
-  int keep;           /* on the chosen chain */
-};
-
-/* Everything stored under uploads/<uuid>/. */
-struct s3_listing {
-  const char *dir;    /* "<prefix>uploads/<uuid>/" */
-  size_t dirlen;
-  int marker;
-  int64_t newest;
-  struct s3_seg *v;
-  size_t n, cap;
-  size_t *chain;      /* indexes into v, in order */
-  size_t nchain;
-};
 
 struct s3_writer {
   struct blob_writer base;
@@ -77,7 +63,7 @@ struct s3_writer {
 
 /* --- listing an upload ---------------------------------------------------------- */
 
-static void listing_free(struct s3_listing *l)
+void s3_listing_free(struct s3_listing *l)
 {
   free(l->v);
   free(l->chain);
@@ -147,7 +133,7 @@ static int seg_cmp(const void *a, const void *b)
 }
 
 /* Lists uploads/<uuid>/ into *l (segments sorted by start). */
-static int listing_load(struct s3_store *s, struct s3_listing *l, char dir[S3_KEY_MAX],
+int s3_listing_load(struct s3_store *s, struct s3_listing *l, char dir[S3_KEY_MAX],
                         const char *uuid)
 {
   memset(l, 0, sizeof(*l));
@@ -201,7 +187,7 @@ static int chain_build(struct s3_listing *l, const long *pred, long last)
 
 /* Finds a chain of segments from 0 that ends exactly at target, or (cover)
  * whose last segment holds byte target-1. ERR_RANGE if there is none. */
-static int chain_find(struct s3_listing *l, int64_t target, int cover)
+int s3_chain_find(struct s3_listing *l, int64_t target, int cover)
 {
   if (target == 0)
     return 0;
@@ -253,7 +239,7 @@ static int chain_find(struct s3_listing *l, int64_t target, int cover)
   return rc;
 }
 
-static int64_t chain_end(const struct s3_listing *l)
+int64_t s3_chain_end(const struct s3_listing *l)
 {
   if (!l->nchain)
     return 0;
@@ -270,7 +256,7 @@ static int fp_add(struct hasher *fp, const char *name, int64_t len, const char *
 }
 
 /* Fingerprint of the chain as listed: "sha256:…" into out. */
-static int chain_fp(char out[DIGEST_MAX], const struct s3_listing *l)
+int s3_chain_fp(char out[DIGEST_MAX], const struct s3_listing *l)
 {
   struct hasher *fp = hasher_new(DIGEST_SHA256);
   int rc = fp ? 0 : ERR_NOMEM;
@@ -285,7 +271,7 @@ static int chain_fp(char out[DIGEST_MAX], const struct s3_listing *l)
 }
 
 /* "sha256:…" of a copy of fp's state. */
-static int fp_peek(char out[DIGEST_MAX], const struct hasher *fp)
+int s3_fp_peek(char out[DIGEST_MAX], const struct hasher *fp)
 {
   struct hasher *d = hasher_dup(fp);
   int rc = d ? hasher_final(d, out) : ERR_NOMEM;
@@ -295,7 +281,7 @@ static int fp_peek(char out[DIGEST_MAX], const struct hasher *fp)
 
 /* Deletes the objects of l: those off the chain, or all with everything=1
  * (the marker too). */
-static int listing_delete(struct s3_store *s, const struct s3_listing *l, const char *uuid,
+int s3_listing_delete(struct s3_store *s, const struct s3_listing *l, const char *uuid,
                           int everything)
 {
   char **keys = calloc(l->n + 1, sizeof(*keys));
@@ -322,7 +308,7 @@ static int listing_delete(struct s3_store *s, const struct s3_listing *l, const 
 
 /* --- hash-state cache (an optimization: commit re-reads on a miss) ----------------- */
 
-static int cache_take(struct s3_store *s, struct s3_cached *out, const char *uuid)
+int s3_cache_take(struct s3_store *s, struct s3_cached *out, const char *uuid)
 {
   int found = 0;
   pthread_mutex_lock(&s->mu);
@@ -338,7 +324,7 @@ static int cache_take(struct s3_store *s, struct s3_cached *out, const char *uui
   return found;
 }
 
-static void cached_free(struct s3_cached *e)
+void s3_cached_free(struct s3_cached *e)
 {
   hasher_free(e->h);
   hasher_free(e->fp);
@@ -346,7 +332,7 @@ static void cached_free(struct s3_cached *e)
 }
 
 /* Stores *e (taking its hashers), replacing uuid's entry or the oldest. */
-static void cache_put(struct s3_store *s, struct s3_cached *e)
+void s3_cache_put(struct s3_store *s, struct s3_cached *e)
 {
   struct s3_cached old = { .h = NULL };
   pthread_mutex_lock(&s->mu);
@@ -368,20 +354,20 @@ static void cache_put(struct s3_store *s, struct s3_cached *e)
   s->cache[slot] = *e;
   pthread_mutex_unlock(&s->mu);
   e->h = e->fp = NULL;
-  cached_free(&old);
+  s3_cached_free(&old);
 }
 
-static void cache_drop(struct s3_store *s, const char *uuid)
+void s3_cache_drop(struct s3_store *s, const char *uuid)
 {
   struct s3_cached e;
-  if (cache_take(s, &e, uuid))
-    cached_free(&e);
+  if (s3_cache_take(s, &e, uuid))
+    s3_cached_free(&e);
 }
 
 void s3_cache_free(struct s3_store *s)
 {
   for (size_t i = 0; i < s->ncache; i++)
-    cached_free(&s->cache[i]);
+    s3_cached_free(&s->cache[i]);
   s->ncache = 0;
 }
 
@@ -394,7 +380,7 @@ int s3_upload_create(struct blob_store *bs, const char *uuid)
   int rc = s3_upload_key(key, s, uuid, S3_MARKER);
   if (rc != 0)
     return rc;
-  cache_drop(s, uuid);
+  s3_cache_drop(s, uuid);
   return s3_put(s, NULL, key, "", 0);
 }
 
@@ -405,13 +391,13 @@ int s3_upload_abort(struct blob_store *bs, const char *uuid)
   char dir[S3_KEY_MAX];
   if (!s3_valid_uuid(uuid))
     return ERR_INVALID;
-  cache_drop(s, uuid);
-  int rc = listing_load(s, &l, dir, uuid);
+  s3_cache_drop(s, uuid);
+  int rc = s3_listing_load(s, &l, dir, uuid);
   if (rc == 0 && !l.marker && l.n == 0)
     rc = ERR_NOTFOUND;
   if (rc == 0)
-    rc = listing_delete(s, &l, uuid, 1);
-  listing_free(&l);
+    rc = s3_listing_delete(s, &l, uuid, 1);
+  s3_listing_free(&l);
   return rc;
 }
 
@@ -483,15 +469,15 @@ static int writer_hash_init(struct s3_writer *w, const struct s3_listing *l, int
 {
   struct s3_cached e;
   char want[DIGEST_MAX], have[DIGEST_MAX];
-  int cached = cache_take(w->s, &e, w->uuid);
-  if (cached && e.offset == offset && chain_fp(want, l) == 0 && fp_peek(have, e.fp) == 0 &&
+  int cached = s3_cache_take(w->s, &e, w->uuid);
+  if (cached && e.offset == offset && s3_chain_fp(want, l) == 0 && s3_fp_peek(have, e.fp) == 0 &&
       strcmp(want, have) == 0) {
     w->h = e.h;
     w->fp = e.fp;
     return 0;
   }
   if (cached)
-    cached_free(&e);
+    s3_cached_free(&e);
   if (offset == 0) {
     w->h = hasher_new(DIGEST_SHA256);
     w->fp = hasher_new(DIGEST_SHA256);
@@ -527,20 +513,20 @@ int s3_writer_open(struct blob_writer **out, struct blob_store *bs, const char *
   w->s = s;
   w->stored = offset;
   memcpy(w->uuid, uuid, S3_UUID_LEN + 1);
-  int rc = listing_load(s, &l, dir, uuid);
+  int rc = s3_listing_load(s, &l, dir, uuid);
   if (rc == 0 && !l.marker)
     rc = ERR_NOTFOUND;
   if (rc == 0)
-    rc = chain_find(&l, offset, 0);
+    rc = s3_chain_find(&l, offset, 0);
   /* what is past offset or off the chain was never acknowledged */
   if (rc == 0)
-    rc = listing_delete(s, &l, uuid, 0);
+    rc = s3_listing_delete(s, &l, uuid, 0);
   if (rc == 0)
     rc = writer_hash_init(w, &l, offset);
   if (rc == 0 && (rc = rand_bytes(r, sizeof(r))) == 0)
     for (size_t i = 0; i < sizeof(r); i++)
       snprintf(w->sess + 2 * i, 3, "%02x", r[i]);
-  listing_free(&l);
+  s3_listing_free(&l);
   if (rc != 0) {
     writer_free(w);
     return rc;
@@ -622,222 +608,8 @@ int s3_writer_close(struct blob_writer *bw, int keep_hash)
     struct s3_cached e = { .offset = w->stored, .h = w->h, .fp = w->fp };
     memcpy(e.uuid, w->uuid, sizeof(e.uuid));
     w->h = w->fp = NULL;
-    cache_put(w->s, &e);
+    s3_cache_put(w->s, &e);
   }
   writer_free(w);
-  return rc;
-}
-
-/* --- commit ----------------------------------------------------------------------- */
-
-static int hash_sink(void *ctx, const char *data, size_t len)
-{
-  return hasher_update(ctx, data, len);
-}
-
-/* Hashes the chain's first size bytes with algo into got. */
-static int chain_hash(struct s3_store *s, char got[DIGEST_MAX], const struct s3_listing *l,
-                      const char *uuid, int64_t size, enum digest_algo algo)
-{
-  char key[S3_KEY_MAX];
-  struct hasher *h = hasher_new(algo);
-  int rc = h ? 0 : ERR_NOMEM;
-  for (size_t i = 0; rc == 0 && i < l->nchain; i++) {
-    const struct s3_seg *g = &l->v[l->chain[i]];
-    int64_t n = size - g->start < g->len ? size - g->start : g->len;
-    if ((rc = s3_upload_key(key, s, uuid, g->name)) == 0)
-      rc = s3_get_stream(s, key, 0, n, hash_sink, h);
-    if (rc == ERR_NOTFOUND || rc == ERR_RANGE) {
-      LOG(LOG_WARN, "blob s3: segment %s changed during commit", key);
-      rc = ERR_CONFLICT;
-    }
-  }
-  if (rc == 0)
-    rc = hasher_final(h, got);
-  hasher_free(h);
-  return rc;
-}
-
-/* ERR_DIGEST unless the chain's first size bytes hash to digest. */
-static int chain_verify(struct s3_store *s, const struct s3_listing *l, const char *uuid,
-                        int64_t size, const char *digest, enum digest_algo algo)
-{
-  char got[DIGEST_MAX] = "", fp[DIGEST_MAX], have[DIGEST_MAX];
-  struct s3_cached e;
-  int cached = algo == DIGEST_SHA256 && cache_take(s, &e, uuid);
-  int hit = cached && e.offset == size && chain_end(l) == size && chain_fp(fp, l) == 0 &&
-            fp_peek(have, e.fp) == 0 && strcmp(fp, have) == 0;
-  int rc;
-  if (hit) {
-    LOG(LOG_DEBUG, "blob s3: commit %s uses the cached hash", uuid);
-    struct hasher *h = hasher_dup(e.h);
-    rc = h ? hasher_final(h, got) : ERR_NOMEM;
-    hasher_free(h);
-    cache_put(s, &e); /* still valid; dropped once the commit succeeds */
-  } else {
-    if (cached)
-      cached_free(&e);
-    rc = chain_hash(s, got, l, uuid, size, algo);
-  }
-  if (rc == 0 && strcmp(got, digest) != 0)
-    rc = ERR_DIGEST;
-  return rc;
-}
-
-/* Reads bytes [pos, pos+len) of the chain into buf. */
-static int chain_read(struct s3_store *s, unsigned char *buf, const struct s3_listing *l,
-                      const char *uuid, size_t ci, int64_t pos, size_t len)
-{
-  char key[S3_KEY_MAX];
-  size_t done = 0;
-  for (; done < len && ci < l->nchain; ci++) {
-    const struct s3_seg *g = &l->v[l->chain[ci]];
-    if (g->start + g->len <= pos + (int64_t)done)
-      continue;
-    int64_t off = pos + (int64_t)done - g->start;
-    size_t want = (size_t)(g->len - off) < len - done ? (size_t)(g->len - off) : len - done;
-    size_t got = 0;
-    int rc = s3_upload_key(key, s, uuid, g->name);
-    if (rc == 0)
-      rc = s3_get_range(s, &got, key, off, buf + done, want);
-    if (rc != 0)
-      return rc == ERR_NOTFOUND ? ERR_CONFLICT : rc;
-    if (got != want)
-      return ERR_CONFLICT;
-    done += want;
-  }
-  return done == len ? 0 : ERR_CONFLICT;
-}
-
-/* Adds the part starting at *pos (chain segment *ci): a server-side copy of
- * the rest of the segment when S3's part rules allow, else a piped part of
- * up to plen bytes. Advances *pos and *ci. */
-static int assemble_part(struct s3_store *s, struct s3_mpu *m, unsigned char *buf, size_t plen,
-                         const struct s3_listing *l, const char *uuid, size_t *ci, int64_t *pos,
-                         int64_t size)
-{
-  const struct s3_seg *g = &l->v[l->chain[*ci]];
-  int64_t seg_end = g->start + g->len < size ? g->start + g->len : size;
-  int64_t rem = seg_end - *pos;
-  /* copies take a part per segment: only while that stays within S3's limit */
-  int may_copy = !atomic_load(&s->no_part_copy) && l->nchain < S3_MAX_PARTS - 1000;
-  if (may_copy && (rem >= S3_MIN_PART || seg_end == size)) {
-    char key[S3_KEY_MAX];
-    int rc = s3_upload_key(key, s, uuid, g->name);
-    if (rc == 0)
-      rc = s3_mpu_part_copy(s, m, key, *pos - g->start, rem);
-    if (rc == 0) {
-      *pos = seg_end;
-      (*ci)++;
-      return 0;
-    }
-    if (rc != ERR_UNSUPPORTED)
-      return rc == ERR_NOTFOUND ? ERR_CONFLICT : rc;
-    LOG(LOG_INFO, "blob s3: the server has no UploadPartCopy; parts are piped through wharf");
-    atomic_store(&s->no_part_copy, 1);
-  }
-  size_t n = (uint64_t)(size - *pos) < plen ? (size_t)(size - *pos) : plen;
-  int rc = chain_read(s, buf, l, uuid, *ci, *pos, n);
-  if (rc == 0)
-    rc = s3_mpu_part(s, m, buf, n);
-  if (rc != 0)
-    return rc;
-  *pos += (int64_t)n;
-  while (*ci < l->nchain && l->v[l->chain[*ci]].start + l->v[l->chain[*ci]].len <= *pos)
-    (*ci)++;
-  return 0;
-}
-
-/* Builds target from the chain's first size bytes with a multipart upload. */
-static int assemble_multipart(struct s3_store *s, const char *target, const struct s3_listing *l,
-                              const char *uuid, int64_t size)
-{
-  /* piped parts: at least a segment, and large enough to stay under 10000 parts */
-  int64_t plen = (int64_t)s->seg_size;
-  while (plen < S3_COPY_MAX && size / plen >= S3_MAX_PARTS - 1000)
-    plen *= 2;
-  if (plen > ((int64_t)1 << 30)) {
-    LOG(LOG_ERROR, "blob s3: %s: %" PRId64 " bytes is more than one multipart upload takes",
-        target, size);
-    return ERR_TOOBIG;
-  }
-  unsigned char *buf = NULL;
-  struct s3_mpu m;
-  int rc = s3_mpu_begin(s, &m, target, S3_MAX_PARTS);
-  if (rc != 0)
-    return rc;
-  if (!(buf = malloc((size_t)plen)))
-    rc = ERR_NOMEM;
-  int64_t pos = 0;
-  size_t ci = 0;
-  while (rc == 0 && pos < size) {
-    if (m.nparts == S3_MAX_PARTS) {
-      LOG(LOG_ERROR, "blob s3: %s needs more than %d parts", target, S3_MAX_PARTS);
-      rc = ERR_TOOBIG;
-      break;
-    }
-    rc = assemble_part(s, &m, buf, (size_t)plen, l, uuid, &ci, &pos, size);
-  }
-  free(buf);
-  if (rc == 0)
-    rc = s3_mpu_complete(s, &m);
-  s3_mpu_abort(s, &m);
-  return rc;
-}
-
-/* Makes the verified chain durable under target. */
-static int publish(struct s3_store *s, const char *target, const struct s3_listing *l,
-                   const char *uuid, int64_t size)
-{
-  int64_t have;
-  int rc = s3_head(s, &have, target);
-  if (rc == 0 && have == size)
-    return 0; /* already stored (verified when it was) */
-  if (rc == 0)
-    LOG(LOG_WARN, "blob s3: %s has the wrong size, replacing it", target);
-  else if (rc != ERR_NOTFOUND)
-    return rc;
-  if (size == 0)
-    return s3_put(s, NULL, target, "", 0);
-  const struct s3_seg *g = &l->v[l->chain[0]];
-  rc = ERR_UNSUPPORTED;
-  if (l->nchain == 1 && g->len == size && size <= S3_COPY_MAX) {
-    char key[S3_KEY_MAX];
-    if ((rc = s3_upload_key(key, s, uuid, g->name)) == 0)
-      rc = s3_copy(s, target, key);
-  }
-  if (rc == ERR_UNSUPPORTED)
-    rc = assemble_multipart(s, target, l, uuid, size);
-  if (rc != 0 && s3_head(s, &have, target) == 0 && have == size)
-    rc = 0; /* a concurrent commit of the same upload got there first */
-  return rc;
-}
-
-int s3_upload_commit(struct blob_store *bs, const char *uuid, int64_t size, const char *digest)
-{
-  struct s3_store *s = (struct s3_store *)bs;
-  struct s3_listing l;
-  char target[S3_KEY_MAX], dir[S3_KEY_MAX];
-  enum digest_algo algo;
-  if (!s3_valid_uuid(uuid) || size < 0)
-    return ERR_INVALID;
-  int rc = s3_blob_key(target, &algo, s, digest);
-  if (rc != 0)
-    return rc;
-  if ((rc = listing_load(s, &l, dir, uuid)) == 0 && !l.marker)
-    rc = ERR_NOTFOUND;
-  if (rc == 0)
-    rc = chain_find(&l, size, 1);
-  if (rc == 0)
-    rc = chain_verify(s, &l, uuid, size, digest, algo);
-  if (rc == 0)
-    rc = publish(s, target, &l, uuid, size);
-  if (rc == 0) {
-    cache_drop(s, uuid);
-    int drc = listing_delete(s, &l, uuid, 1);
-    if (drc != 0) /* the blob is stored; the expiry pass removes the rest */
-      LOG(LOG_WARN, "blob s3: upload %s not cleaned up: %s", uuid, err_str(drc));
-  }
-  listing_free(&l);
   return rc;
 }

@@ -27,16 +27,21 @@ static int open_stores(struct app *app, const struct config *cfg)
     cli_error("%s", err);
     return ERR_IO;
   }
+  /* URLs may carry credentials: only their redacted forms are printed */
+  char db_shown[1024], storage_shown[1024];
+  if (meta_url_redact(db_shown, sizeof(db_shown), cfg->db) != 0)
+    snprintf(db_shown, sizeof(db_shown), "(unprintable URL)");
+  blob_url_redact(storage_shown, sizeof(storage_shown), cfg->storage);
   int rc = meta_open(&app->meta, cfg->db);
   if (rc) {
     cli_error("cannot open metadata store '%s' (%s); check --db / WHARF_DB, e.g. sqlite://./data/wharf.db",
-              cfg->db, err_str(rc));
+              db_shown, err_str(rc));
     return rc;
   }
   rc = blob_store_open(&app->blobs, cfg->storage);
   if (rc) {
     cli_error("cannot open blob storage '%s' (%s); check --storage / WHARF_STORAGE, e.g. file://./data/blobs",
-              cfg->storage, err_str(rc));
+              storage_shown, err_str(rc));
     meta_close(app->meta);
     app->meta = NULL;
     return rc;
@@ -109,8 +114,12 @@ int cmd_serve(int argc, char **argv)
   unsigned every = (unsigned)(cfg.upload_ttl / 10 > 60 ? 60 : (cfg.upload_ttl / 10 ? cfg.upload_ttl / 10 : 1));
   if (janitor_start(&jan, &app, every) != 0)
     LOG(LOG_WARN, "upload expiry thread not started; idle uploads will stay until the next start");
+  char db_shown[1024], storage_shown[1024];
+  if (meta_url_redact(db_shown, sizeof(db_shown), cfg.db) != 0)
+    snprintf(db_shown, sizeof(db_shown), "(unprintable URL)");
+  blob_url_redact(storage_shown, sizeof(storage_shown), cfg.storage);
   LOG(LOG_INFO, "wharf listening on http://%s:%d (db %s, storage %s, %u threads)",
-      strchr(host, ':') ? "[ipv6]" : host, http_port(srv), cfg.db, cfg.storage, opt.threads);
+      strchr(host, ':') ? "[ipv6]" : host, http_port(srv), db_shown, storage_shown, opt.threads);
 
   int sig = 0;
   sigwait(&set, &sig);

@@ -56,7 +56,7 @@ static void set_upload_headers(struct req *r, const char *uuid, int64_t offset)
 static int storage_error(struct req *r, int rc, const char *what)
 {
   if (rc == ERR_IO)
-    return req_error(r, 507, "UNAVAILABLE", "storage failed while writing; retry the upload",
+    return req_error(r, 503, "UNAVAILABLE", "storage failed while writing; retry the upload",
                      what);
   return reg_internal(r, rc, what);
 }

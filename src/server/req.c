@@ -273,7 +273,8 @@ int req_respond_reader(struct req *r, unsigned status, const char *ctype, uint64
     reader_free(rc);
     resp = MHD_create_response_from_callback(length, 4096, never_read, NULL, NULL);
   } else {
-    resp = MHD_create_response_from_callback(length, 256 * 1024, reader_cb, rc, reader_free);
+    /* 1 MiB blocks: each read may be a network round trip (S3) */
+    resp = MHD_create_response_from_callback(length, 1024 * 1024, reader_cb, rc, reader_free);
     if (!resp)
       reader_free(rc);
   }

@@ -23,12 +23,13 @@ def free_port():
 class Wharf:
     """A running `wharf serve` process."""
 
-    def __init__(self, datadir, extra_args=(), env=None, storage=None):
+    def __init__(self, datadir, extra_args=(), env=None, storage=None, db=None):
         self.datadir = str(datadir)
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
-        self.db = f"sqlite://{self.datadir}/wharf.db"
+        # another backend's URL (e.g. postgres://…), else SQLite in the data directory
+        self.db = db or f"sqlite://{self.datadir}/wharf.db"
         # another backend's URL (e.g. s3://…), else a directory beside the database
         self.storage = storage or f"file://{self.datadir}/blobs"
         self.log_path = os.path.join(self.datadir, "wharf.log")
@@ -139,8 +140,8 @@ def wharf_factory(tmp_path):
     """Starts wharf instances; all are stopped at the end of the test."""
     started = []
 
-    def make(name="wharf", extra_args=(), env=None, storage=None):
-        w = Wharf(tmp_path / name, extra_args, env, storage).start()
+    def make(name="wharf", extra_args=(), env=None, storage=None, db=None):
+        w = Wharf(tmp_path / name, extra_args, env, storage, db).start()
         started.append(w)
         return w
 

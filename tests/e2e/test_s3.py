@@ -33,7 +33,8 @@ from ocihelpers import (EMPTY_DIGEST, assert_alive, assert_error, describe, dige
                         start_upload)
 from test_clients import assert_image_complete, clients_for, layout_manifest_digest  # noqa: F401
 
-S3RVER_JS = os.path.join(ROOT, "node_modules", "s3rver", "bin", "s3rver.js")
+S3RVER_JS = os.environ.get("WHARF_S3RVER_JS") or \
+    os.path.join(ROOT, "node_modules", "s3rver", "bin", "s3rver.js")
 NODE = shutil.which("node")
 BUCKET = "wharf"
 MiB = 1 << 20
@@ -50,7 +51,12 @@ class S3rver:
         os.makedirs(self.dir)
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.log = open(os.path.join(str(root), "s3rver.log"), "wb")
+        self.log_path = os.path.join(str(root), "s3rver.log")
+        self.start()
+
+    def start(self):
+        """Starts (or restarts) the server on the same port and directory."""
+        self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [NODE, S3RVER_JS, "-d", self.dir, "-a", "127.0.0.1", "-p", str(self.port),
              "--configure-bucket", BUCKET, "--silent"],
@@ -183,11 +189,24 @@ def sigv4_problem(method, target, headers, body, secret):
 
 
 class SigV4Proxy:
-    """Checks each request's signature, then forwards it to s3rver."""
+    """Checks each request's signature, then forwards it to s3rver. s3rver lacks UploadPartCopy;
+    the proxy carries it out (GET of the source range, UploadPart) so wharf's copy path runs."""
 
     def __init__(self, upstream, secret):
         proxy = self
-        self.checked, self.refused = 0, []
+        self.checked, self.refused, self.part_copies = 0, [], 0
+
+        def part_copy(h, target):
+            src = h["x-amz-copy-source"]
+            first, last = h["x-amz-copy-source-range"].split("=")[1].split("-")
+            data = requests.get(upstream + src, headers={"Range": f"bytes={first}-{last}"},
+                                timeout=60)
+            assert data.status_code == 206, data.text
+            r = requests.put(upstream + target, data=data.content, timeout=60)
+            proxy.part_copies += 1
+            body = (f'<?xml version="1.0"?><CopyPartResult><ETag>&quot;'
+                    f'{r.headers["ETag"].strip(chr(34))}&quot;</ETag></CopyPartResult>').encode()
+            return r.status_code, body
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -204,6 +223,14 @@ class SigV4Proxy:
                     out = (b"<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>"
                            b"</Error>")
                     self.send_response(403)
+                    self.send_header("Content-Length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                    return
+                if self.command == "PUT" and "partNumber=" in self.path and \
+                        "x-amz-copy-source" in self.headers:
+                    status, out = part_copy(self.headers, self.path)
+                    self.send_response(status)
                     self.send_header("Content-Length", str(len(out)))
                     self.end_headers()
                     self.wfile.write(out)
@@ -410,6 +437,37 @@ def test_upload_continued_on_another_instance(s3, wharf_factory):
     assert not uploads
 
 
+def test_concurrent_pushes_through_two_instances(s3, wharf_factory):
+    """Eight clients push at once through two processes (shared curl connections, hash cache and
+    bucket); nothing is lost and every blob reads back from either process."""
+    from concurrent.futures import ThreadPoolExecutor
+    prefix = prefix_for()
+    ws = [install_checks(wharf_factory("pair", storage=s3.url(prefix), env=s3_env()))
+          for _ in range(2)]
+    sizes = [300 * 1000, 2 * MiB + 1, 6 * MiB, 9 * MiB + 3]
+
+    def client(i):
+        w = ws[i % 2]
+        out = []
+        for j, size in enumerate(sizes[i % 2::2]):
+            data = os.urandom(size)
+            mode = ("monolithic", "chunked", "post", "stream")[(i + j) % 4]
+            out.append((push_blob(w, f"s3/conc{i}", data, mode=mode, chunk_size=2 * MiB), data))
+        return i, out
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(client, range(8)))
+    want = {}
+    for i, pushed in results:
+        for d, data in pushed:
+            want[d] = len(data)
+            for w in ws:
+                assert get_blob(w, f"s3/conc{i}", d).content == data
+    for w in ws:
+        assert_alive(w)
+    blobs, uploads = s3.verify(prefix)
+    assert blobs == want and not uploads
+
 def test_skopeo_push_pull_byte_identical(s3, s3_wharf, clients_for, tmp_path):  # noqa: F811
     clients = clients_for(s3_wharf)
     img = imagegen.make_image(tmp_path / "src", layers=3, seed="s3", big=6 * MiB)
@@ -447,6 +505,34 @@ def test_idle_uploads_expire_from_the_bucket(s3, wharf_factory):
     assert w.get(loc).status_code == 404
     assert "expired" in w.read_log()
 
+def test_outage_fails_requests_then_recovers(s3, tmp_path, wharf_factory):
+    """With the object store down, requests fail with a 5xx and a log line (nothing is
+    acknowledged); when it is back, wharf carries on without a restart."""
+    srv = S3rver(tmp_path / "own")
+    try:
+        w = wharf_factory(storage=srv.url(prefix_for()), env=s3_env())
+        repo = "s3/outage"
+        data = os.urandom(100 * 1000)
+        d = push_blob(w, repo, data)
+        loc = start_upload(w, repo)
+        srv.stop()
+        r = w.get(f"/v2/{repo}/blobs/{d}")
+        assert r.status_code >= 500, describe(r)
+        r = patch_chunk(w, loc, os.urandom(1000), 0)
+        assert r.status_code >= 500, describe(r)
+        assert "Couldn't connect to server" in w.read_log()
+        srv.start()
+        assert get_blob(w, repo, d).content == data
+        r = patch_chunk(w, loc, data, 0)  # the failed PATCH acknowledged nothing
+        assert r.status_code == 202, describe(r)
+        assert put_blob_to(w, location(r), b"", d).status_code == 201
+        d2 = push_blob(w, repo, os.urandom(1000), mode="post")
+        assert get_blob(w, repo, d2).status_code == 200
+        assert_alive(w)
+    finally:
+        srv.stop()
+
+
 def test_refused_credentials_stop_the_start_without_leaking(s3, tmp_path):
     w = Wharf(tmp_path / "badcreds", storage=s3.url(prefix_for()),
               env=s3_env(access="NO-SUCH-KEY"))
@@ -460,7 +546,8 @@ def test_refused_credentials_stop_the_start_without_leaking(s3, tmp_path):
 
 def test_every_request_is_signed_as_aws_expects(s3, wharf_factory):
     """Through the SigV4 checkpoint, with a session token: probe, segment PUTs, listings with
-    encoded prefixes, CopyObject, multipart, ranged GETs, DeleteObjects with Content-MD5."""
+    encoded prefixes, CopyObject, multipart with UploadPartCopy and piped parts, ranged GETs,
+    DeleteObjects with Content-MD5."""
     proxy = SigV4Proxy(s3.endpoint, SECRET)
     try:
         prefix = prefix_for()
@@ -471,6 +558,16 @@ def test_every_request_is_signed_as_aws_expects(s3, wharf_factory):
         d1 = push_blob(w, repo, one)
         many = os.urandom(10 * MiB)
         d2 = push_blob(w, repo, many, mode="chunked", chunk_size=3 * MiB)
+        # segments of 8, 6, 8, 2 and 1 MiB: copied parts (by S3's size rules) and piped ones
+        big = os.urandom(25 * MiB)
+        loc = start_upload(w, repo)
+        for off, n in ((0, 8 * MiB), (8 * MiB, 6 * MiB), (14 * MiB, 11 * MiB)):
+            r = patch_chunk(w, loc, big[off:off + n], off)
+            assert r.status_code == 202, describe(r)
+            loc = location(r)
+        assert put_blob_to(w, loc, b"", digest_of(big)).status_code == 201
+        assert proxy.part_copies >= 3, proxy.part_copies
+        assert get_blob(w, repo, digest_of(big)).content == big
         assert get_blob(w, repo, d1).content == one
         r = get_blob(w, repo, d2, headers={"Range": "bytes=5-2000000"})
         assert r.content == many[5:2000001]
@@ -484,7 +581,7 @@ def test_every_request_is_signed_as_aws_expects(s3, wharf_factory):
     finally:
         proxy.stop()
     blobs, uploads = s3.verify(prefix)
-    assert blobs == {d1: len(one), d2: len(many)} and not uploads
+    assert blobs == {d1: len(one), d2: len(many), digest_of(big): len(big)} and not uploads
 
 
 def test_virtual_hosted_addressing_is_the_default(s3, tmp_path):
