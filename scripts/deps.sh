@@ -8,7 +8,7 @@ PKGS=(
   clang libclang-rt-dev
   libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libyaml-dev
   libcurl4-openssl-dev libargon2-dev libpq-dev libcmocka-dev
-  python3 python3-pytest python3-requests
+  python3 python3-pytest python3-requests python3-yaml
   postgresql
   skopeo podman uidmap fuse-overlayfs conmon crun containernetworking-plugins
 )

@@ -33,6 +33,10 @@ int api_robot_put(struct req *r);             /* PUT: create (201) or update (20
 int api_robot_delete(struct req *r);          /* DELETE: 204 */
 int api_robot_regenerate(struct req *r);      /* POST .../regenerate */
 int api_robot_permissions(struct req *r);     /* GET .../permissions */
+/* robot_token.c (wharf extension, issue 8): a robot's several tokens */
+int api_robot_tokens_list(struct req *r);     /* GET .../tokens: no secrets */
+int api_robot_token_add(struct req *r);       /* POST .../tokens: 201, token shown once */
+int api_robot_token_delete(struct req *r);    /* DELETE .../tokens/{token_id}: 204 */
 /* Validates the optional robot PUT body {"description","unstructured_metadata"}
  * into description and compact metadata JSON (NULL: not given; in r->pool);
  * responds 400 and returns non-zero otherwise. */

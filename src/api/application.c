@@ -15,6 +15,7 @@
 #include "auth/apitoken.h"
 #include "auth/keys.h"
 #include "auth/token.h"
+#include "server/req_audit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
@@ -164,6 +165,8 @@ int api_app_create(struct req *r)
     else {
       LOG(LOG_INFO, "application %s created in %s by %s", a.client_id, org.name,
           r->principal.name);
+      req_audit(r, "create_application", org.name, NULL,
+                json_pack("{s:s, s:s}", "application_name", a.name, "client_id", a.client_id));
       req_respond_json(r, 200, app_json(r, &a));
     }
   }
@@ -192,6 +195,8 @@ int api_app_delete(struct req *r)
   if (rc)
     return api_internal(r, rc, "application delete");
   LOG(LOG_INFO, "application %s of %s deleted by %s", a.client_id, org.name, r->principal.name);
+  req_audit(r, "delete_application", org.name, NULL,
+            json_pack("{s:s, s:s}", "application_name", a.name, "client_id", a.client_id));
   return req_respond(r, 204, NULL, NULL, 0);
 }
 
@@ -349,6 +354,9 @@ int api_app_token_create(struct req *r)
   OPENSSL_cleanse(token, sizeof(token));
   LOG(LOG_INFO, "API token %s (%s) for application %s of %s created by %s", uuid, scope,
       a.client_id, org.name, r->principal.name);
+  req_audit(r, "create_oauth_api_token", org.name, NULL,
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "application_name", a.name, "client_id",
+                      a.client_id, "token_uuid", uuid, "token_name", name, "scope", scope));
   req_respond_json(r, 200, j);
 out:
   json_decref(body);
@@ -369,5 +377,8 @@ int api_app_token_delete(struct req *r)
     return api_internal(r, rc, "token delete");
   LOG(LOG_INFO, "API token %s of application %s revoked by %s", uuid, a.client_id,
       r->principal.name);
+  req_audit(r, "revoke_oauth_api_token", org.name, NULL,
+            json_pack("{s:s, s:s, s:s}", "application_name", a.name, "client_id", a.client_id,
+                      "token_uuid", uuid));
   return req_respond(r, 204, NULL, NULL, 0);
 }

@@ -1,5 +1,6 @@
 /* Helpers shared by the /api/v1 handlers: request bodies, Quay's parameter
  * and name rules, dates, avatars, roles and the two error shapes. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/utf8.h"
 
 int api_json_body(struct req *r, json_t **out, int optional)
 {
@@ -31,7 +33,9 @@ int api_json_body(struct req *r, json_t **out, int optional)
   json_t *j = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
   if (!j)
     return req_error(r, 400, "invalid_request",
-                     pool_printf(r->pool, "Invalid JSON body: %s", jerr.text), NULL), -1;
+                     pool_printf(r->pool, "Invalid JSON body: %s", /* it quotes the input */
+                                 utf8_clean(r->pool, jerr.text, sizeof(jerr.text))),
+                     NULL), -1;
   if (json_is_null(j) && optional) {
     json_decref(j);
     *out = NULL;
@@ -211,7 +215,9 @@ int api_role_parse(enum ident_role *out, const char *s)
 int api_message(struct req *r, const char *msg)
 {
   r->error_code = "invalid_request";
-  return req_respond_json(r, 400, json_pack("{s:s}", "message", msg));
+  /* msg may quote client text; json_pack refuses invalid UTF-8 */
+  const char *clean = utf8_clean(r->pool, msg, SIZE_MAX);
+  return req_respond_json(r, 400, json_pack("{s:s}", "message", clean));
 }
 
 int api_internal(struct req *r, int rc, const char *what)

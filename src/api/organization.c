@@ -5,9 +5,11 @@
 
 #include "api/api.h"
 #include "auth/auth.h"
+#include "server/req_audit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/utf8.h"
 
 #define EMAIL_MAX 254
 #define TAG_EXPIRATION_DEFAULT 1209600
@@ -43,12 +45,14 @@ int api_org_body(struct req *r, const char **out_name, const char **out_email)
   const char *problem = api_name_problem(r->pool, name);
   if (problem) {
     req_error(r, 400, "invalid_request",
-              pool_printf(r->pool, "Invalid namespace %.300s: %s", name, problem), NULL);
+              pool_printf(r->pool, "Invalid namespace %s: %s",
+                          utf8_clean(r->pool, name, 300), problem), NULL);
     goto out;
   }
   if (email && *email && !email_valid(email)) {
     req_error(r, 400, "invalid_request",
-              pool_printf(r->pool, "Invalid email address: %.300s", email), NULL);
+              pool_printf(r->pool, "Invalid email address: %s",
+                          utf8_clean(r->pool, email, 300)), NULL);
     goto out;
   }
   *out_name = pool_strdup(r->pool, name);
@@ -90,6 +94,8 @@ int api_org_create(struct req *r)
     return api_internal(r, rc, "org owners team");
   }
   LOG(LOG_INFO, "organization %s created by %s", name, r->principal.name);
+  req_audit(r, "org_create", name, NULL,
+            json_pack("{s:s, s:s?}", "namespace", name, "email", email));
   /* a JSON string, not plain text: clients parse every body as JSON */
   static const char created[] = "\"Created\"";
   return req_respond(r, 201, "application/json", created, sizeof(created) - 1);
@@ -170,5 +176,6 @@ int api_org_delete(struct req *r)
   if (rc)
     return api_internal(r, rc, "org delete");
   LOG(LOG_INFO, "organization %s deleted by %s", org.name, r->principal.name);
+  req_audit(r, "org_delete", org.name, NULL, json_pack("{s:s}", "namespace", org.name));
   return req_respond(r, 204, NULL, NULL, 0);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "server/req_audit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
@@ -163,6 +164,8 @@ int api_perm_user_put(struct req *r)
     return api_internal(r, rc, "permission set");
   LOG(LOG_INFO, "permission %s on %s set to %s by %s", a.name, c.repo.name, api_role_name(role),
       r->principal.name);
+  req_audit_repo(r, "change_repo_permission", c.repo.name,
+                 json_pack("{s:s, s:s}", "username", a.name, "role", api_role_name(role)));
   return respond_user_perm(r, &c, &a, role);
 }
 
@@ -182,5 +185,6 @@ int api_perm_user_delete(struct req *r)
   if (rc)
     return api_internal(r, rc, "permission delete");
   LOG(LOG_INFO, "permission %s on %s deleted by %s", a.name, c.repo.name, r->principal.name);
+  req_audit_repo(r, "delete_repo_permission", c.repo.name, json_pack("{s:s}", "username", a.name));
   return req_respond(r, 204, NULL, NULL, 0);
 }

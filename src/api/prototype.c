@@ -14,6 +14,7 @@
 
 #include "api/api.h"
 #include "api/prototype.h"
+#include "server/req_audit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
@@ -191,6 +192,27 @@ static int respond_proto(struct req *r, int64_t org_id, int64_t id)
   return req_respond_json(r, 200, j);
 }
 
+/* Quay's metadata of a prototype event: id, role, and what a POST body
+ * names as delegate and activating user (NULL body: neither). */
+static json_t *proto_md(json_t *body, int64_t id, enum ident_role role)
+{
+  char idtext[24]; /* a string, as the prototype views show it */
+  snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+  json_t *md = json_pack("{s:s}", "id", idtext);
+  if (md && api_role_name(role))
+    json_object_set_new(md, "role", json_string(api_role_name(role)));
+  json_t *d = json_object_get(body, "delegate"), *act = json_object_get(body, "activating_user");
+  const char *kind = json_string_value(json_object_get(d, "kind"));
+  const char *name = json_string_value(json_object_get(d, "name"));
+  const char *activating = json_string_value(json_object_get(act, "name"));
+  if (md && kind && name)
+    json_object_set_new(md, strcmp(kind, "team") == 0 ? "delegate_team" : "delegate_user",
+                        json_string(name));
+  if (md && activating)
+    json_object_set_new(md, "activating_user", json_string(activating));
+  return md;
+}
+
 int api_proto_create(struct req *r)
 {
   struct ident_account org;
@@ -212,6 +234,7 @@ int api_proto_create(struct req *r)
   else {
     LOG(LOG_INFO, "prototype %lld of %s created by %s", (long long)id, org.name,
         r->principal.name);
+    req_audit(r, "create_prototype_permission", org.name, NULL, proto_md(body, id, pr.role));
     respond_proto(r, org.id, id);
   }
 out:
@@ -249,6 +272,7 @@ int api_proto_update(struct req *r)
   else {
     LOG(LOG_INFO, "prototype %lld of %s set to %s by %s", (long long)id, org.name,
         api_role_name(role), r->principal.name);
+    req_audit(r, "modify_prototype_permission", org.name, NULL, proto_md(NULL, id, role));
     respond_proto(r, org.id, id);
   }
 out:
@@ -269,5 +293,6 @@ int api_proto_delete(struct req *r)
     return api_internal(r, rc, "prototype delete");
   LOG(LOG_INFO, "prototype %lld of %s deleted by %s", (long long)id, org.name,
       r->principal.name);
+  req_audit(r, "delete_prototype_permission", org.name, NULL, proto_md(NULL, id, ROLE_NONE));
   return req_respond(r, 204, NULL, NULL, 0);
 }

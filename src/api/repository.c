@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "auth/auth.h"
 #include "registry/registry.h"
+#include "server/req_audit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
@@ -88,6 +89,7 @@ static int repo_create(struct req *r, const struct api_repo_new *n)
   if (rc)
     return api_internal(r, rc, "repository create");
   LOG(LOG_INFO, "repository %s created by %s", full, r->principal.name);
+  req_audit_repo(r, "create_repo", full, NULL);
   return req_respond_json(r, 201, json_pack("{s:s, s:s, s:s}", "namespace", n->ns, "name",
                                             n->name, "kind", "image"));
 }
@@ -315,8 +317,11 @@ int api_repo_visibility(struct req *r)
       req_error(r, 404, "not_found", "Not Found", NULL);
     else if (rc)
       api_internal(r, rc, "repository visibility");
-    else
+    else {
+      req_audit_repo(r, "change_repo_visibility", repo.name,
+                     json_pack("{s:s}", "visibility", is_public ? "public" : "private"));
       req_respond_json(r, 200, json_pack("{s:b}", "success", 1));
+    }
   }
   json_decref(body);
   return 0;
@@ -333,5 +338,6 @@ int api_repo_delete(struct req *r)
   if (rc)
     return api_internal(r, rc, "repository delete");
   LOG(LOG_INFO, "repository %s deleted by %s", repo.name, r->principal.name);
+  req_audit_repo(r, "delete_repo", repo.name, NULL);
   return req_respond(r, 204, NULL, NULL, 0);
 }

@@ -17,8 +17,10 @@
 #include <openssl/crypto.h>
 
 #include "api/api.h"
+#include "api/robot_int.h"
 #include "auth/keys.h"
 #include "auth/token.h"
+#include "server/req_audit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
@@ -27,7 +29,7 @@
 #define ROBOT_LIST_MAX 10000       /* robots one namespace lists at most */
 
 /* The namespace owning the robots of this route; responds on failure. */
-static int robot_ns(struct req *r, struct ident_account *ns, int *is_admin)
+int robot_ns(struct req *r, struct ident_account *ns, int *is_admin)
 {
   const char *org = req_param(r, "orgname");
   int rc;
@@ -49,7 +51,7 @@ static int robot_ns(struct req *r, struct ident_account *ns, int *is_admin)
 }
 
 /* Looks up {robot_shortname} of ns; 400 {"message"} when there is none. */
-static int robot_find(struct req *r, struct ident_account *out, const struct ident_account *ns)
+int robot_find(struct req *r, struct ident_account *out, const struct ident_account *ns)
 {
   const char *shortname = req_param(r, "robot_shortname");
   const char *full = pool_printf(r->pool, "%s+%s", ns->name, shortname ? shortname : "");
@@ -65,29 +67,11 @@ static int robot_find(struct req *r, struct ident_account *out, const struct ide
   return 0;
 }
 
-/* Draws a fresh token and makes it the robot's only one. */
-static int robot_token_new(struct app *app, int64_t robot_id)
+/* Draws a fresh token (expiring at expires_at, 0: never) and makes it the
+ * robot's only one. */
+static int robot_token_new(struct app *app, int64_t robot_id, int64_t expires_at)
 {
-  char token[TOKEN_LEN + 1], idx[65];
-  char *enc = NULL;
-  int64_t cred_id;
-  int rc = token_generate(token);
-  if (!rc)
-    rc = keys_index(app->keys, idx, token, TOKEN_LEN);
-  if (!rc)
-    rc = keys_encrypt(app->keys, &enc, token, TOKEN_LEN);
-  OPENSSL_cleanse(token, sizeof(token));
-  if (rc)
-    goto out;
-  struct ident_cred c = { 0 };
-  c.account_id = robot_id;
-  c.kind = CRED_ROBOT;
-  c.index = idx;
-  c.secret_enc = enc;
-  rc = ident_cred_replace(app->meta, &cred_id, &c);
-out:
-  free(enc);
-  return rc;
+  return robot_token_make(app, NULL, NULL, robot_id, NULL, expires_at, 1);
 }
 
 int api_robot_json(json_t **out, struct req *r, const struct ident_account *robot, unsigned flags)
@@ -109,7 +93,7 @@ int api_robot_json(json_t **out, struct req *r, const struct ident_account *robo
   }
   if (flags & API_ROBOT_TOKEN) {
     struct ident_cred cred;
-    rc = ident_cred_latest(r->app->meta, r->pool, &cred, robot->id, CRED_ROBOT);
+    rc = robot_cred_current(&cred, r, robot->id); /* newest unexpired */
     if (rc == 0) {
       char *tok = NULL;
       size_t len = 0;
@@ -127,6 +111,8 @@ int api_robot_json(json_t **out, struct req *r, const struct ident_account *robo
       rc = 0; /* only while a concurrent PUT is still storing it */
     }
   }
+  if (!rc)
+    rc = robot_json_ext(j, r, robot); /* wharf: enabled, allowed_ips, expiry */
   if (rc) {
     json_decref(j);
     return rc;
@@ -275,10 +261,10 @@ out:
 
 /* PUT of a robot that exists: update what was given, answer 200. */
 static int robot_update(struct req *r, struct ident_account *robot, const char *desc,
-                        const char *md)
+                        const char *md, const struct robot_ext *ext)
 {
-  int rc = 0;
-  if (desc || md)
+  int rc = robot_ext_apply(r, robot, ext);
+  if (!rc && (desc || md))
     rc = ident_robot_update(r->app->meta, robot->id, desc, md);
   if (!rc && (desc || md))
     rc = ident_account_get(r->app->meta, r->pool, robot, robot->id);
@@ -287,7 +273,7 @@ static int robot_update(struct req *r, struct ident_account *robot, const char *
     struct ident_cred cred;
     rc = ident_cred_latest(r->app->meta, r->pool, &cred, robot->id, CRED_ROBOT);
     if (rc == ERR_NOTFOUND)
-      rc = robot_token_new(r->app, robot->id);
+      rc = robot_token_new(r->app, robot->id, ext->expires_at);
   }
   if (rc)
     return api_internal(r, rc, "robot update");
@@ -312,7 +298,8 @@ int api_robot_put(struct req *r)
     return req_error(r, 400, "invalid_request",
                      pool_printf(r->pool, "The name for the robot '%.300s' is invalid: %s",
                                  shortname, problem), NULL);
-  if (api_robot_body(r, &desc, &md))
+  struct robot_ext ext;
+  if (api_robot_body(r, &desc, &md) || robot_ext_body(r, &ext))
     return 0;
   const char *full = pool_printf(r->pool, "%s+%s", ns.name, shortname);
   for (int attempt = 0; attempt < 2; attempt++) {
@@ -321,7 +308,7 @@ int api_robot_put(struct req *r)
       if (robot.kind != IDENT_ROBOT || robot.owner_id != ns.id)
         return req_error(r, 400, "invalid_request",
                          pool_printf(r->pool, "Existing robot with name: %s", full), NULL);
-      return robot_update(r, &robot, desc, md);
+      return robot_update(r, &robot, desc, md, &ext);
     }
     if (rc != ERR_NOTFOUND)
       return api_internal(r, rc, "robot lookup");
@@ -338,14 +325,19 @@ int api_robot_put(struct req *r)
   }
   if (rc)
     return api_internal(r, rc, "robot create");
-  rc = robot_token_new(r->app, robot.id);
+  rc = robot_token_new(r->app, robot.id, ext.expires_at);
   if (!rc)
     rc = ident_account_get(r->app->meta, r->pool, &robot, robot.id);
+  if (!rc)
+    rc = robot_ext_apply(r, &robot, &ext);
   if (rc) {
     ident_account_delete(r->app->meta, robot.id);
     return api_internal(r, rc, "robot token");
   }
   LOG(LOG_INFO, "robot %s created by %s", full, r->principal.name);
+  req_audit(r, "create_robot", ns.name, NULL,
+            json_pack("{s:s, s:s?, s:o?}", "robot", shortname, "description", desc,
+                      "unstructured_metadata", md ? json_loads(md, 0, NULL) : NULL));
   return robot_respond(r, 201, &robot, API_ROBOT_TOKEN | API_ROBOT_META);
 }
 
@@ -361,6 +353,8 @@ int api_robot_delete(struct req *r)
   if (rc)
     return api_internal(r, rc, "robot delete");
   LOG(LOG_INFO, "robot %s deleted by %s", robot.name, r->principal.name);
+  req_audit(r, "delete_robot", ns.name, NULL,
+            json_pack("{s:s}", "robot", req_param(r, "robot_shortname")));
   return req_respond(r, 204, NULL, NULL, 0);
 }
 
@@ -370,13 +364,18 @@ int api_robot_regenerate(struct req *r)
   int is_admin;
   if (robot_ns(r, &ns, &is_admin) || robot_find(r, &robot, &ns))
     return 0;
-  int rc = robot_token_new(r->app, robot.id);
+  int64_t prev_until = 0;
+  int rc = robot_rotate(r, &prev_until, &robot);
+  if (rc == 1) /* responded: bad grace_period or token_expiration */
+    return 0;
   if (rc == ERR_NOTFOUND)
     return api_message(r, "Could not find robot with specified username");
   if (rc)
     return api_internal(r, rc, "robot token");
   LOG(LOG_INFO, "robot %s token regenerated by %s", robot.name, r->principal.name);
-  return robot_respond(r, 200, &robot, API_ROBOT_TOKEN);
+  req_audit(r, "regenerate_robot_token", ns.name, NULL,
+            json_pack("{s:s}", "robot", req_param(r, "robot_shortname")));
+  return robot_respond_rotated(r, &robot, prev_until);
 }
 
 int api_robot_permissions(struct req *r)

@@ -12,6 +12,7 @@
 #include "auth/apitoken.h"
 #include "auth/password.h"
 #include "auth/token.h"
+#include "server/req_audit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
@@ -143,6 +144,8 @@ int api_user_initialize(struct req *r)
     goto out;
   }
   LOG(LOG_INFO, "first user %s initialized (superuser)", name);
+  req_audit(r, "user_create", name, NULL,
+            json_pack("{s:s, s:b}", "username", name, "superuser", 1));
   req_respond_json(r, 200, j);
   j = NULL;
 out:
@@ -203,6 +206,8 @@ int api_superuser_user_create(struct req *r)
     goto out;
   }
   LOG(LOG_INFO, "user %s created by %s", name, r->principal.name);
+  req_audit(r, "user_create", name, NULL,
+            json_pack("{s:s, s:s?}", "username", name, "email", email));
   req_respond_json(r, 200, j);
 out:
   OPENSSL_cleanse(password, sizeof(password));
@@ -324,5 +329,6 @@ int api_superuser_user_delete(struct req *r)
   if (rc)
     return api_internal(r, rc, "user delete");
   LOG(LOG_INFO, "user %s deleted by %s", a.name, r->principal.name);
+  req_audit(r, "user_delete", a.name, NULL, json_pack("{s:s}", "username", a.name));
   return req_respond(r, 204, NULL, NULL, 0);
 }

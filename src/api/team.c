@@ -15,6 +15,7 @@
 
 #include "api/api.h"
 #include "api/team.h"
+#include "server/req_audit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
@@ -144,6 +145,23 @@ static int team_body(struct req *r, enum ident_org_role *out_role, const char **
   return 0;
 }
 
+/* Quay's events of a team PUT: creation, or a change of role or description. */
+static void team_put_audit(struct req *r, const char *org, const struct ident_team *old,
+                           int is_new, const char *name, enum ident_org_role role,
+                           const char *desc)
+{
+  if (is_new) {
+    req_audit(r, "org_create_team", org, NULL, json_pack("{s:s}", "team", name));
+    return;
+  }
+  if (role != old->role)
+    req_audit(r, "org_set_team_role", org, NULL,
+              json_pack("{s:s, s:s}", "team", name, "role", org_role_name(role)));
+  if (desc && strcmp(desc, old->description ? old->description : "") != 0)
+    req_audit(r, "org_set_team_description", org, NULL,
+              json_pack("{s:s, s:s}", "team", name, "description", desc));
+}
+
 int api_team_put(struct req *r)
 {
   struct ident_account org;
@@ -180,6 +198,7 @@ int api_team_put(struct req *r)
   }
   LOG(LOG_INFO, "team %s/%s %s with role %s by %s", org.name, name,
       is_new ? "created" : "updated", org_role_name(role), r->principal.name);
+  team_put_audit(r, org.name, &t, is_new, name, role, desc);
   json_t *j = team_view(name, desc ? desc : is_new ? "" : t.description, role, is_new);
   if (!j)
     api_internal(r, ERR_NOMEM, "team view");
@@ -208,6 +227,7 @@ int api_team_delete(struct req *r)
   if (rc)
     return api_internal(r, rc, "team delete");
   LOG(LOG_INFO, "team %s/%s deleted by %s", org.name, name, r->principal.name);
+  req_audit(r, "org_delete_team", org.name, NULL, json_pack("{s:s}", "team", name));
   return req_respond(r, 204, NULL, NULL, 0);
 }
 
@@ -310,6 +330,8 @@ int api_team_member_put(struct req *r)
   if (rc)
     return api_internal(r, rc, "team member add");
   LOG(LOG_INFO, "%s added to team %s/%s by %s", a.name, org.name, t.name, r->principal.name);
+  req_audit(r, "org_add_team_member", org.name, NULL,
+            json_pack("{s:s, s:s}", "member", a.name, "team", t.name));
   json_t *j = member_view(&a);
   if (!j)
     return api_internal(r, ERR_NOMEM, "member view");
@@ -340,6 +362,8 @@ int api_team_member_delete(struct req *r)
   if (rc)
     return api_internal(r, rc, "team member remove");
   LOG(LOG_INFO, "%s removed from team %s/%s by %s", a.name, org.name, t.name, r->principal.name);
+  req_audit(r, "org_remove_team_member", org.name, NULL,
+            json_pack("{s:s, s:s}", "member", a.name, "team", t.name));
   return req_respond(r, 204, NULL, NULL, 0);
 }
 
@@ -508,6 +532,8 @@ int api_perm_team_put(struct req *r)
     return api_internal(r, rc, "team permission set");
   LOG(LOG_INFO, "team %s permission on %s set to %s by %s", t.name, c.repo.name,
       api_role_name(role), r->principal.name);
+  req_audit_repo(r, "change_repo_permission", c.repo.name,
+                 json_pack("{s:s, s:s}", "team", t.name, "role", api_role_name(role)));
   json_t *j = team_perm_view(t.name, role);
   if (!j)
     return api_internal(r, ERR_NOMEM, "team permission view");
@@ -529,5 +555,6 @@ int api_perm_team_delete(struct req *r)
     return api_internal(r, rc, "team permission delete");
   LOG(LOG_INFO, "team %s permission on %s deleted by %s", t.name, c.repo.name,
       r->principal.name);
+  req_audit_repo(r, "delete_repo_permission", c.repo.name, json_pack("{s:s}", "team", t.name));
   return req_respond(r, 204, NULL, NULL, 0);
 }

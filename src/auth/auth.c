@@ -23,16 +23,19 @@
 #include "server/app.h"
 #include "store/ident.h"
 #include "util/base64.h"
+#include "util/cidr.h"
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/rfc3339.h"
 #include "util/timeutil.h"
 
 #define TOUCH_EVERY 120        /* seconds between last_accessed updates */
 #define JWT_LIFETIME 3600
 #define JWT_LEEWAY 30
 #define PWCACHE_SLOTS 1024
+#define CRED_EXPIRED 1         /* cred_lookup(): the credential exists but has expired */
 
 /* --- password verification cache ------------------------------------------ */
 struct pwcache_entry {
@@ -94,6 +97,29 @@ static void from_account(struct principal *out, const struct ident_account *a, i
   out->owner_id = a->owner_id;
   out->cred_id = cred_id;
   out->scopes = scopes;
+  out->allowed_cidrs = a->kind == IDENT_ROBOT ? a->allowed_cidrs : NULL;
+}
+
+int auth_client_allowed(const char **reason, struct pool *p, const struct principal *pr,
+                        const char *ip)
+{
+  if (pr->kind != PRINCIPAL_ROBOT || !pr->allowed_cidrs || !*pr->allowed_cidrs)
+    return 0;
+  if (ip && cidr_list_match(pr->allowed_cidrs, ip))
+    return 0;
+  *reason = pool_printf(p, "robot %s may not be used from address %s (not in its allowed_ips)",
+                        pr->name, ip ? ip : "-");
+  if (!*reason)
+    *reason = "robot may not be used from this address";
+  return ERR_DENIED;
+}
+
+/* "... expired at <time>" for a credential that expired. */
+static const char *expired_reason(struct pool *p, const char *what, int64_t at)
+{
+  char when[RFC3339_BUF];
+  const char *s = pool_printf(p, "%s expired at %s", what, rfc3339_format(when, at));
+  return s ? s : "token expired";
 }
 
 static void touch(struct app *app, const struct ident_account *a)
@@ -103,7 +129,8 @@ static void touch(struct app *app, const struct ident_account *a)
     ident_account_touch(app->meta, a->id, now);
 }
 
-/* Finds the credential a secret names; checks kind, expiry, account. */
+/* Finds the credential a secret names; checks kind, expiry, account:
+ * 0, CRED_EXPIRED (cred and acct filled), or ERR_* (ERR_DENIED: disabled). */
 static int cred_lookup(struct ident_cred *cred, struct ident_account *acct, struct app *app,
                        struct pool *p, const char *secret, enum ident_cred_kind kind)
 {
@@ -114,11 +141,13 @@ static int cred_lookup(struct ident_cred *cred, struct ident_account *acct, stru
   rc = ident_cred_by_index(app->meta, p, cred, idx);
   if (rc)
     return rc;
-  if (cred->kind != kind || (cred->expires_at && cred->expires_at <= time_now()))
+  if (cred->kind != kind)
     return ERR_NOTFOUND;
   rc = ident_account_get(app->meta, p, acct, cred->account_id);
   if (rc)
     return rc;
+  if (cred->expires_at && cred->expires_at <= time_now())
+    return CRED_EXPIRED;
   return acct->enabled ? 0 : ERR_DENIED;
 }
 
@@ -137,6 +166,10 @@ static int auth_robot(struct principal *out, const char **reason, struct app *ap
                           user);
     return AUTH_BAD;
   }
+  if (rc == CRED_EXPIRED) {
+    *reason = expired_reason(p, pool_printf(p, "token of robot %.300s", user), cred.expires_at);
+    return AUTH_BAD;
+  }
   if (rc == ERR_DENIED) {
     *reason = pool_printf(p, "Robot %.300s is disabled", user);
     return AUTH_BAD;
@@ -145,6 +178,7 @@ static int auth_robot(struct principal *out, const char **reason, struct app *ap
     return rc;
   from_account(out, &acct, cred.id, SCOPE_ALL);
   touch(app, &acct);
+  ident_token_touch(app->meta, cred.id, time_now(), TOUCH_EVERY); /* per token; best effort */
   return AUTH_OK;
 }
 
@@ -154,7 +188,7 @@ static int auth_api_token(struct principal *out, const char **reason, struct app
   struct ident_cred cred;
   struct ident_account acct;
   int rc = cred_lookup(&cred, &acct, app, p, secret, CRED_API);
-  if (rc == ERR_NOTFOUND || rc == ERR_DENIED) {
+  if (rc == ERR_NOTFOUND || rc == ERR_DENIED || rc == CRED_EXPIRED) {
     *reason = "Invalid or expired access token";
     return AUTH_BAD;
   }
@@ -341,13 +375,18 @@ static int auth_jwt(struct principal *out, const char **reason, struct app *app,
     set_anonymous(out);
   } else {
     rc = ident_account_get(app->meta, p, &acct, acct_id);
-    if (rc == 0 && !acct.enabled)
+    if (rc == 0 && !acct.enabled) {
       rc = ERR_DENIED;
+      if (acct.kind == IDENT_ROBOT)
+        *reason = pool_printf(p, "Robot %.300s is disabled", acct.name);
+    }
     if (rc == 0 && cred_id) {
       struct ident_cred cred;
       rc = ident_cred_get(app->meta, p, &cred, cred_id);
-      if (rc == 0 && cred.expires_at && cred.expires_at <= time_now())
+      if (rc == 0 && cred.expires_at && cred.expires_at <= time_now()) {
         rc = ERR_DENIED;
+        *reason = expired_reason(p, "the token behind this registry token", cred.expires_at);
+      }
     }
     if (rc == 0 && !cred_id) {
       const char *now_pwv = pw_fingerprint(p, acct.password_hash);

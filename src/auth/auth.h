@@ -51,7 +51,13 @@ struct principal {
   int via_jwt;           /* authenticated by a registry JWT: only `grants` apply */
   const struct grant *grants;
   size_t ngrants;
+  const char *allowed_cidrs; /* robots: CIDRs it may be used from (NULL or "": any) */
 };
+
+/* 0 when pr may be used from client address ip (its allow-list, if any,
+ * contains ip); otherwise ERR_DENIED with *reason (allocated in p). */
+int auth_client_allowed(const char **reason, struct pool *p, const struct principal *pr,
+                        const char *ip);
 
 /* What a route needs, checked against its {name}/{repository}/{orgname}. */
 enum perm {

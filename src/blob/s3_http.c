@@ -245,7 +245,7 @@ static int s3_url(char *out, size_t outlen, const struct s3_store *s, const stru
 /* Request headers: the payload hash, the session token, the caller's. */
 static int s3_headers(struct curl_slist **out, const struct s3_store *s, const struct s3_req *rq)
 {
-  char sha[DIGEST_MAX], line[128];
+  char sha[DIGEST_MAX], line[64 + DIGEST_MAX];
   const char *hex = S3_EMPTY_SHA256;
   if (rq->body_len > 0) {
     if (digest_buffer(sha, DIGEST_SHA256, rq->body, rq->body_len) != 0)

@@ -7,12 +7,15 @@
 int cmd_serve(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+int cmd_robot(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 
 #include <stddef.h>
 /* The server key file: key_file if set, else wharf.key beside a SQLite
  * database named by db; -1 when neither applies or it does not fit. */
 int cli_key_path(char *out, size_t len, const char *key_file, const char *db);
+/* The --db URL with any password masked, for messages; returns out. */
+const char *cli_db_shown(char *out, size_t len, const char *db);
 
 /* Prints "wharf: <message>" on stderr (one line). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -58,12 +58,16 @@ static int bootstrap(const char *db, const char *key_file, const char *username,
     goto out;
   }
   if (cli_key_path(keypath, sizeof(keypath), key_file, db) != 0) {
-    cli_error("no key file for '%s': pass --key-file FILE (the same file the server uses)", db);
+    char shown[1024];
+    cli_error("no key file for '%s': pass --key-file FILE (the same file the server uses)",
+              cli_db_shown(shown, sizeof(shown), db));
     goto out;
   }
   int rc = meta_open(&m, db);
   if (rc) {
-    cli_error("cannot open metadata store '%s' (%s); check --db", db, err_str(rc));
+    char shown[1024];
+    cli_error("cannot open metadata store '%s' (%s); check --db", cli_db_shown(shown, sizeof(shown), db),
+              err_str(rc));
     goto out;
   }
   if (keys_load_or_create(&k, keypath, err, sizeof(err)) != 0) {

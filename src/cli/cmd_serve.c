@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "blob/blob.h"
 #include "cli/cli.h"
 #include "auth/keys.h"
@@ -105,6 +106,13 @@ int cmd_serve(int argc, char **argv)
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
 
+  /* the audit writer (started with the signal mask set, like the workers)
+   * outlives the HTTP server: it is stopped, and drained, after it */
+  rc = audit_start(&app.audit, app.meta, NULL);
+  if (rc) {
+    cli_error("cannot start the audit log writer (%s)", err_str(rc));
+    goto out;
+  }
   rc = http_start(&srv, &app, &opt, err, sizeof(err));
   if (rc) {
     cli_error("%s", err);
@@ -132,6 +140,7 @@ int cmd_serve(int argc, char **argv)
   LOG(LOG_INFO, "stopped");
   status = 0;
 out:
+  audit_stop(app.audit); /* writes what is still queued */
   blob_store_close(app.blobs);
   meta_close(app.meta);
   keys_free(app.keys);

@@ -77,12 +77,16 @@ static int create(const struct token_opts *o)
     goto out;
   }
   if (cli_key_path(keypath, sizeof(keypath), o->key_file, o->db) != 0) {
-    cli_error("no key file for '%s': pass --key-file FILE (the same file the server uses)", o->db);
+    char shown[1024];
+    cli_error("no key file for '%s': pass --key-file FILE (the same file the server uses)",
+              cli_db_shown(shown, sizeof(shown), o->db));
     goto out;
   }
   int rc = meta_open(&m, o->db);
   if (rc) {
-    cli_error("cannot open metadata store '%s' (%s); check --db", o->db, err_str(rc));
+    char shown[1024];
+    cli_error("cannot open metadata store '%s' (%s); check --db",
+              cli_db_shown(shown, sizeof(shown), o->db), err_str(rc));
     goto out;
   }
   if (keys_load_or_create(&k, keypath, err, sizeof(err)) != 0) {

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "store/meta.h"
 
 int cli_key_path(char *out, size_t len, const char *key_file, const char *db)
 {
@@ -17,4 +18,11 @@ int cli_key_path(char *out, size_t len, const char *key_file, const char *db)
   int n = slash ? snprintf(out, len, "%.*s/wharf.key", (int)(slash - path), path)
                 : snprintf(out, len, "./wharf.key");
   return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+const char *cli_db_shown(char *out, size_t len, const char *db)
+{
+  if (meta_url_redact(out, len, db) != 0)
+    snprintf(out, len, "(the --db URL)");
+  return out;
 }

@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
   { "serve", cmd_serve, "run the registry server" },
+  { "robot", cmd_robot, "robot credentials (robot secret ORG+NAME --format F)" },
   { "admin", cmd_admin, "operator commands (bootstrap)" },
   { "token", cmd_token, "mint API tokens (token create)" },
   { "routes", cmd_routes, "print the HTTP route table (Markdown, as in docs/api.md)" },

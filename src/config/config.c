@@ -10,6 +10,7 @@
 
 #include <yaml.h>
 
+#include "util/cidr.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -22,6 +23,7 @@
 static int check_listen(const char *v, char *err, size_t errlen);
 static int check_log_level(const char *v, char *err, size_t errlen);
 static int check_url(const char *v, char *err, size_t errlen);
+static int check_proxies(const char *v, char *err, size_t errlen);
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -87,6 +89,10 @@ static const struct config_row rows[] = {
     .int_def = 86400, .min = 1, .max = 2592000, .env = "WHARF_UPLOAD_TTL",
     .flag = "upload-ttl", .metavar = "SECONDS",
     .help = "expire an upload session idle this long" },
+  { .name = "trusted_proxies", .type = CONFIG_STRING, .offset = OFF(trusted_proxies),
+    .str_def = "", .env = "WHARF_TRUSTED_PROXIES", .flag = "trusted-proxies",
+    .metavar = "LIST", .check = check_proxies,
+    .help = "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client address in logs and audit entries" },
   { .name = "config_file", .type = CONFIG_STRING, .offset = OFF(config_file),
     .str_def = NULL, .env = "WHARF_CONFIG", .flag = "config", .metavar = "FILE",
     .cli_only = 1, .help = "read settings from this YAML file (flat key: value)" },
@@ -169,6 +175,28 @@ static int check_url(const char *v, char *err, size_t errlen)
     return 0;
   snprintf(err, errlen, "'%s' is not a URL; write SCHEME://PATH, e.g. sqlite://./data/wharf.db", v);
   return ERR_INVALID;
+}
+
+/* A comma-separated list of addresses or CIDRs, blanks allowed around them. */
+static int check_proxies(const char *v, char *err, size_t errlen)
+{
+  for (const char *p = v;;) {
+    size_t n = strcspn(p, ","), k = n;
+    const char *item = p;
+    while (k && (*item == ' ' || *item == '\t'))
+      item++, k--;
+    while (k && (item[k - 1] == ' ' || item[k - 1] == '\t'))
+      k--;
+    if (k == 0 || cidr_valid(item, k) != 0) {
+      snprintf(err, errlen, "trusted_proxies: '%.*s' is not an IP address or CIDR "
+               "(write e.g. 10.0.0.1, 10.1.0.0/16)", (int)(n > 64 ? 64 : n), p);
+      return ERR_INVALID;
+    }
+    p += n;
+    if (!*p)
+      return 0;
+    p++;
+  }
 }
 
 static int parse_bool(const char *v, int *out)

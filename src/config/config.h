@@ -29,6 +29,7 @@ struct config {
   long json_max_bytes;      /* largest JSON request body accepted */
   long page_max;            /* largest n for tags list and catalog pages */
   long upload_ttl;          /* seconds an idle upload session lives */
+  char *trusted_proxies;    /* reverse proxies whose X-Forwarded-For is believed; "" none */
   char *config_file;        /* --config FILE / WHARF_CONFIG; NULL if none */
 };
 

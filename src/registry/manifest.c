@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "registry/manifest_parse.h"
+#include "server/req_audit.h"
 #include "store/meta.h"
 #include "util/digest.h"
 #include "util/err.h"
@@ -133,6 +134,8 @@ static int manifest_fetch(struct req *r)
     return req_error(r, 404, OCI_MANIFEST_UNKNOWN,
                      "manifest unknown: its media type is not acceptable to the client", detail);
   }
+  if (!r->is_head) /* one pull_repo per manifest pulled; HEAD only resolves */
+    req_audit_registry(r, "pull_repo", mr.is_digest ? NULL : mr.ref, m.digest, m.media_type);
   req_set_header(r, "Docker-Content-Digest", m.digest);
   return req_respond(r, 200, m.media_type, m.body, m.body_len);
 }
@@ -205,6 +208,7 @@ int reg_manifest_put(struct req *r)
   rc = meta_manifest_put(r->app->meta, &mp, missing);
   if (rc != 0)
     return put_failed(r, rc, &info, missing);
+  req_audit_registry(r, "push_repo", mr.is_digest ? NULL : mr.ref, digest, info.media_type);
   req_set_headerf(r, "Location", "/v2/%s/manifests/%s", req_param(r, "name"), digest);
   req_set_header(r, "Docker-Content-Digest", digest);
   if (info.subject)
@@ -228,5 +232,7 @@ int reg_manifest_delete(struct req *r)
                      mr.ref);
   if (rc != 0)
     return reg_internal(r, rc, "manifest delete");
+  req_audit_registry(r, "delete_tag", mr.is_digest ? NULL : mr.ref, mr.is_digest ? mr.ref : NULL,
+                     NULL);
   return req_respond(r, 202, NULL, NULL, 0);
 }

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 
 #include "registry/registry.h"
+#include "server/req_audit.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/utf8.h"
 
 #define MAX_SCOPES 16
 
@@ -99,7 +101,8 @@ int reg_token(struct req *r)
   req_query_each(r, "scope", each_scope, &c);
   if (c.bad)
     return req_error(r, 400, c.bad_name ? OCI_NAME_INVALID : "INVALID_REQUEST",
-                     pool_printf(r->pool, "Unable to decode repository and actions: %.300s", c.bad),
+                     pool_printf(r->pool, "Unable to decode repository and actions: %s",
+                                 utf8_clean(r->pool, c.bad, 300)),
                      NULL);
   if (r->principal.kind == PRINCIPAL_ANONYMOUS && c.n == 0) {
     req_set_headerf(r, "WWW-Authenticate", "Basic realm=\"%s\"", req_host(r));
@@ -113,5 +116,7 @@ int reg_token(struct req *r)
     return reg_internal(r, rc, "token signing");
   json_t *body = json_pack("{s:s}", "token", jwt);
   free(jwt);
+  if (c.n == 0) /* docker login: no scope asked */
+    req_audit_login(r);
   return req_respond_json(r, 200, body);
 }

@@ -48,6 +48,9 @@ struct req {
   const char *path;                  /* percent-decoded path */
   int is_head;
   struct principal principal;
+  /* the client's address: the peer, or what X-Forwarded-For says when the
+   * peer is a trusted proxy (config trusted_proxies); "-" if unknown */
+  const char *client_ip;
   const char *param_names[REQ_MAX_PARAMS];
   const char *param_values[REQ_MAX_PARAMS];
   int nparams;

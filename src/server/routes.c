@@ -2,9 +2,12 @@
  * the row's permission before the handler runs, so a route cannot exist
  * unchecked. Order matters only where patterns overlap: first match wins. */
 #include "api/api.h"
+#include "api/logs.h"
+#include "api/health.h"
 #include "api/prototype.h"
 #include "api/team.h"
 #include "registry/registry.h"
+#include "server/metrics.h"
 #include "server/router.h"
 
 #define MANIFEST_CAP ((size_t)4 << 20)
@@ -37,7 +40,7 @@ const struct route router_table[] = {
   Q("GET", "/api/v1/user/robots/{robot_shortname}", PERM_USER, BODY_NONE, api_robot_get, "getUserRobot", SCOPE_USER_ADMIN),
   Q("PUT", "/api/v1/user/robots/{robot_shortname}", PERM_USER, BODY_BUFFER, api_robot_put, "createUserRobot", SCOPE_USER_ADMIN),
   Q("DELETE", "/api/v1/user/robots/{robot_shortname}", PERM_USER, BODY_NONE, api_robot_delete, "deleteUserRobot", SCOPE_USER_ADMIN),
-  Q("POST", "/api/v1/user/robots/{robot_shortname}/regenerate", PERM_USER, BODY_NONE, api_robot_regenerate, "regenerateUserRobotToken", SCOPE_USER_ADMIN),
+  Q("POST", "/api/v1/user/robots/{robot_shortname}/regenerate", PERM_USER, BODY_BUFFER, api_robot_regenerate, "regenerateUserRobotToken", SCOPE_USER_ADMIN),
   Q("GET", "/api/v1/user/robots/{robot_shortname}/permissions", PERM_USER, BODY_NONE, api_robot_permissions, "getUserRobotPermissions", SCOPE_USER_ADMIN),
   Q("POST", "/api/v1/organization/", PERM_USER, BODY_BUFFER, api_org_create, "createOrganization", SCOPE_USER_ADMIN),
   Q("GET", "/api/v1/organization/{orgname}", PERM_NONE, BODY_NONE, api_org_get, "getOrganization", 0),
@@ -46,7 +49,7 @@ const struct route router_table[] = {
   Q("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}", PERM_ORG_ADMIN, BODY_NONE, api_robot_get, "getOrgRobot", SCOPE_ORG_ADMIN),
   Q("PUT", "/api/v1/organization/{orgname}/robots/{robot_shortname}", PERM_ORG_ADMIN, BODY_BUFFER, api_robot_put, "createOrgRobot", SCOPE_ORG_ADMIN),
   Q("DELETE", "/api/v1/organization/{orgname}/robots/{robot_shortname}", PERM_ORG_ADMIN, BODY_NONE, api_robot_delete, "deleteOrgRobot", SCOPE_ORG_ADMIN),
-  Q("POST", "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate", PERM_ORG_ADMIN, BODY_NONE, api_robot_regenerate, "regenerateOrgRobotToken", SCOPE_ORG_ADMIN),
+  Q("POST", "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate", PERM_ORG_ADMIN, BODY_BUFFER, api_robot_regenerate, "regenerateOrgRobotToken", SCOPE_ORG_ADMIN),
   Q("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}/permissions", PERM_ORG_ADMIN, BODY_NONE, api_robot_permissions, "getOrgRobotPermissions", SCOPE_ORG_ADMIN | SCOPE_USER_ADMIN),
   Q("GET", "/api/v1/repository/{repository}/permissions/user/", PERM_REPO_ADMIN, BODY_NONE, api_perm_user_list, "listRepoUserPermissions", SCOPE_REPO_ADMIN),
   Q("GET", "/api/v1/repository/{repository}/permissions/user/{username}", PERM_REPO_ADMIN, BODY_NONE, api_perm_user_get, "getUserPermissions", SCOPE_REPO_ADMIN),
@@ -68,6 +71,15 @@ const struct route router_table[] = {
   Q("PUT", "/api/v1/repository/{repository}/permissions/team/{teamname}", PERM_REPO_ADMIN, BODY_BUFFER, api_perm_team_put, "changeTeamPermissions", SCOPE_REPO_ADMIN),
   Q("DELETE", "/api/v1/repository/{repository}/permissions/team/{teamname}", PERM_REPO_ADMIN, BODY_NONE, api_perm_team_delete, "deleteTeamPermissions", SCOPE_REPO_ADMIN),
   /* end of teams and prototypes */
+  /* audit logs (spec §5); before repository/{repository}, which would take
+   * "ns/name/logs" as a repository name */
+  Q("GET", "/api/v1/organization/{orgname}/logs", PERM_ORG_ADMIN, BODY_NONE, api_logs_org, "listOrgLogs", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/organization/{orgname}/aggregatelogs", PERM_ORG_ADMIN, BODY_NONE, api_logs_org_aggregate, "getAggregateOrgLogs", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/repository/{repository}/logs", PERM_REPO_ADMIN, BODY_NONE, api_logs_repo, "listRepoLogs", SCOPE_REPO_ADMIN),
+  Q("GET", "/api/v1/repository/{repository}/aggregatelogs", PERM_REPO_ADMIN, BODY_NONE, api_logs_repo_aggregate, "getAggregateRepoLogs", SCOPE_REPO_ADMIN),
+  Q("GET", "/api/v1/user/logs", PERM_USER, BODY_NONE, api_logs_user, "listUserLogs", SCOPE_USER_ADMIN),
+  Q("GET", "/api/v1/user/aggregatelogs", PERM_USER, BODY_NONE, api_logs_user_aggregate, "getAggregateUserLogs", SCOPE_USER_ADMIN),
+  /* end of audit logs */
   Q("POST", "/api/v1/repository/{repository}/changevisibility", PERM_REPO_ADMIN, BODY_BUFFER, api_repo_visibility, "changeRepoVisibility", SCOPE_REPO_ADMIN),
   Q("POST", "/api/v1/repository", PERM_USER, BODY_BUFFER, api_repo_create, "createRepo", SCOPE_REPO_CREATE),
   Q("GET", "/api/v1/repository", PERM_AUTHENTICATED, BODY_NONE, api_repo_list, "listRepos", SCOPE_REPO_READ),
@@ -95,6 +107,28 @@ const struct route router_table[] = {
   /* discovery and error descriptions (open to anyone, as in Quay) */
   Q("GET", "/api/v1/discovery", PERM_NONE, BODY_NONE, api_discovery, "discovery", 0),
   Q("GET", "/api/v1/error/{type}", PERM_NONE, BODY_NONE, api_error_type, "getErrorDescription", 0),
+  /* health, metrics, secrets: health is open to anyone (as in Quay); /metrics
+   * answers loopback peers and superusers (server/metrics.c); robot secrets
+   * are a wharf extension with getOrgRobot's rights */
+#define P(pat, fn, op) { "GET", pat, PERM_NONE, BODY_NONE, 0, NULL, fn, op, API_PLAIN, 0 }
+  P("/health/instance", api_health_instance, "healthInstance"),
+  P("/health", api_health_instance, "healthInstance"),
+  P("/health/endtoend", api_health_endtoend, "healthEndtoend"),
+  P("/status", api_health_endtoend, "healthEndtoend"),
+  P("/_internal_ping", api_internal_ping, "internalPing"),
+  P("/metrics", metrics_handler, "metrics"),
+#undef P
+  Q("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}/secret", PERM_ORG_ADMIN, BODY_NONE, api_robot_secret, "getOrgRobotSecret", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/user/robots/{robot_shortname}/secret", PERM_USER, BODY_NONE, api_robot_secret, "getUserRobotSecret", SCOPE_USER_ADMIN),
+  /* end of health, metrics, secrets */
+  /* robot tokens (wharf extension) */
+  Q("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}/tokens", PERM_ORG_ADMIN, BODY_NONE, api_robot_tokens_list, "listOrgRobotTokens", SCOPE_ORG_ADMIN),
+  Q("POST", "/api/v1/organization/{orgname}/robots/{robot_shortname}/tokens", PERM_ORG_ADMIN, BODY_BUFFER, api_robot_token_add, "createOrgRobotToken", SCOPE_ORG_ADMIN),
+  Q("DELETE", "/api/v1/organization/{orgname}/robots/{robot_shortname}/tokens/{token_id}", PERM_ORG_ADMIN, BODY_NONE, api_robot_token_delete, "deleteOrgRobotToken", SCOPE_ORG_ADMIN),
+  Q("GET", "/api/v1/user/robots/{robot_shortname}/tokens", PERM_USER, BODY_NONE, api_robot_tokens_list, "listUserRobotTokens", SCOPE_USER_ADMIN),
+  Q("POST", "/api/v1/user/robots/{robot_shortname}/tokens", PERM_USER, BODY_BUFFER, api_robot_token_add, "createUserRobotToken", SCOPE_USER_ADMIN),
+  Q("DELETE", "/api/v1/user/robots/{robot_shortname}/tokens/{token_id}", PERM_USER, BODY_NONE, api_robot_token_delete, "deleteUserRobotToken", SCOPE_USER_ADMIN),
+  /* end of robot tokens */
 #undef Q
 };
 

@@ -87,6 +87,23 @@ int ident_cred_delete(struct meta *m, int64_t id)
   return m->ops->ident->cred_delete(m, id);
 }
 
+int ident_cred_list(struct meta *m, struct pool *p, struct ident_cred **out, size_t *out_n,
+                    int64_t account_id, enum ident_cred_kind kind)
+{
+  return m->ops->ident->cred_list(m, p, out, out_n, account_id, kind);
+}
+
+int ident_cred_cap_expiry(struct meta *m, int64_t account_id, enum ident_cred_kind kind,
+                          int64_t keep_id, int64_t until)
+{
+  return m->ops->ident->cred_cap_expiry(m, account_id, kind, keep_id, until);
+}
+
+int ident_robot_set_access(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs)
+{
+  return m->ops->ident->robot_set_access(m, id, enabled, allowed_cidrs);
+}
+
 int ident_repo_get(struct meta *m, struct pool *p, struct ident_repo *out, const char *name)
 {
   return m->ops->ident->repo_get(m, p, out, name);

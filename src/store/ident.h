@@ -35,6 +35,7 @@ struct ident_account {
   char *metadata_json;   /* robots: unstructured_metadata object text, "{}" by default */
   int64_t created_at;
   int64_t last_accessed; /* 0: never */
+  char *allowed_cidrs;   /* robots: comma-separated CIDRs it may be used from; "" any */
 };
 
 /* Creates an account from a (id, created_at ignored; set enabled = 1, a
@@ -78,6 +79,7 @@ struct ident_cred {
   char *name;            /* label; NULL if none */
   int64_t created_at;
   int64_t expires_at;    /* 0: never */
+  int64_t last_accessed; /* 0: never; filled by ident_cred_list only */
 };
 
 /* Stores a credential (id and created_at ignored). ERR_EXISTS on an index clash. */
@@ -93,6 +95,17 @@ int ident_cred_latest(struct meta *m, struct pool *p, struct ident_cred *out, in
  * and adds c (robot token regeneration: the old token stops at once). */
 int ident_cred_replace(struct meta *m, int64_t *out_id, const struct ident_cred *c);
 int ident_cred_delete(struct meta *m, int64_t id);
+/* Every credential of that kind of an account, oldest first, expired ones
+ * included (at most 1000); last_accessed filled. */
+int ident_cred_list(struct meta *m, struct pool *p, struct ident_cred **out, size_t *out_n,
+                    int64_t account_id, enum ident_cred_kind kind);
+/* Makes every credential of that kind of the account except keep_id expire
+ * at `until` at the latest (rotation with a grace period). */
+int ident_cred_cap_expiry(struct meta *m, int64_t account_id, enum ident_cred_kind kind,
+                          int64_t keep_id, int64_t until);
+/* Sets a robot's enabled flag (-1: unchanged) and allowed_cidrs (NULL:
+ * unchanged); ERR_NOTFOUND unless id is a robot. */
+int ident_robot_set_access(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs);
 
 /* --- repositories as seen by identity ------------------------------------ */
 struct ident_repo {
@@ -401,6 +414,12 @@ struct ident_ops {
   int (*user_create_first)(struct meta *m, int64_t *out_id, const struct ident_account *a);
   int (*user_update)(struct meta *m, int64_t id, const char *email, int enabled,
                      int is_superuser);
+  /* robot token lifecycle (wharf extension, issue 8) */
+  int (*cred_list)(struct meta *m, struct pool *p, struct ident_cred **out, size_t *out_n,
+                   int64_t account_id, enum ident_cred_kind kind);
+  int (*cred_cap_expiry)(struct meta *m, int64_t account_id, enum ident_cred_kind kind,
+                         int64_t keep_id, int64_t until);
+  int (*robot_set_access)(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs);
 };
 
 extern const struct ident_ops meta_sqlite_ident_ops;

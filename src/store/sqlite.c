@@ -74,6 +74,8 @@ const char *sq_stmt_sql(enum sq_stmt id)
 {
   if ((int)id < 0 || id >= SQ__COUNT)
     return NULL;
+  if (id >= SQ_AUDIT_FIRST)
+    return sq_audit_sql[id - SQ_AUDIT_FIRST];
   return id < SQ_IDENT_FIRST ? stmt_sql[id] : sq_ident_sql[id - SQ_IDENT_FIRST];
 }
 

@@ -24,7 +24,7 @@
 
 #define ACCOUNT_COLS                                                                     \
   "id, kind, name, email, password_hash, is_superuser, enabled, owner_id, description, " \
-  "metadata_json, created_at, last_accessed"
+  "metadata_json, created_at, last_accessed, allowed_cidrs"
 #define CRED_COLS "id, account_id, kind, idx, secret_enc, scopes, name, created_at, expires_at"
 #define REPO_COLS "id, name, is_public, description"
 #define PERM_SELECT                                                                \
@@ -200,6 +200,13 @@ const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST] = {
   /* never moves backwards when two requests race */
   S(SQ_TOKEN_TOUCH) = "UPDATE credential SET last_accessed = ?2 "
                       "WHERE id = ?1 AND last_accessed < ?2",
+  S(SQ_RCRED_LIST) = "SELECT " CRED_COLS ", last_accessed FROM credential "
+                     "WHERE account_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1000",
+  S(SQ_RCRED_CAP) = "UPDATE credential SET expires_at = ?4 WHERE account_id = ?1 AND kind = ?2 "
+                    "AND id <> ?3 AND (expires_at = 0 OR expires_at > ?4)",
+  S(SQ_ROBOT_SET_ACCESS) = "UPDATE account SET enabled = CASE WHEN ?2 < 0 THEN enabled ELSE ?2 "
+                           "END, allowed_cidrs = COALESCE(?3, allowed_cidrs) "
+                           "WHERE id = ?1 AND kind = 3",
   S(SQ_SESSION_PURGE) = "DELETE FROM web_session WHERE expires_at <= ?1",
   S(SQ_SESSION_INSERT) = "INSERT INTO web_session(idx, account_id, pwv, created_at, expires_at) "
                          "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -239,6 +246,8 @@ int sq_read_account(void *dst, struct pool *p, struct sq_cur *st)
     err = sq_col_text(&a->description, p, st, 8);
   if (!err)
     err = sq_col_text(&a->metadata_json, p, st, 9);
+  if (!err)
+    err = sq_col_text(&a->allowed_cidrs, p, st, 12);
   return err;
 }
 
@@ -778,6 +787,9 @@ const struct ident_ops meta_sqlite_ident_ops = {
   .cred_latest = sqi_cred_latest,
   .cred_replace = sqi_cred_replace,
   .cred_delete = sqi_cred_delete,
+  .cred_list = sq_cred_list,
+  .cred_cap_expiry = sq_cred_cap_expiry,
+  .robot_set_access = sq_robot_set_access,
   .repo_get = sqi_repo_get,
   .repo_set_public = sqi_repo_set_public,
   .repo_set_description = sqi_repo_set_description,

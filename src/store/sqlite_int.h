@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/audit_store.h"
 #include "store/ident.h"
 #include "store/meta.h"
 
@@ -128,12 +129,28 @@ enum sq_stmt {
   SQ_ACCOUNT_SEARCH_KIND,
   SQ_ACCOUNT_SEARCH_KIND_OPEN,
   SQ_USER_UPDATE,
+  /* robot token lifecycle (sqlite_robotcred.c) */
+  SQ_RCRED_LIST,
+  SQ_RCRED_CAP,
+  SQ_ROBOT_SET_ACCESS,
+  /* Audit log (sqlite_audit.c), SQL in its sq_audit_sql. Identity
+   * statements go above this line. */
+  SQ_AUDIT_FIRST,
+  SQ_AUDIT_INSERT = SQ_AUDIT_FIRST,
+  SQ_AUDIT_LIST_NS,
+  SQ_AUDIT_LIST_REPO,
+  SQ_AUDIT_AGG_NS,
+  SQ_AUDIT_AGG_REPO,
   SQ__COUNT
 };
 
 /* SQL of statements SQ_IDENT_FIRST .. SQ__COUNT-1, indexed from SQ_IDENT_FIRST;
  * defined in sqlite_ident.c. */
 extern const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST];
+/* SQL of statements SQ_AUDIT_FIRST .. SQ__COUNT-1, indexed from
+ * SQ_AUDIT_FIRST; defined in sqlite_audit.c (sq_ident_sql's entries for
+ * them stay NULL). */
+extern const char *const sq_audit_sql[SQ__COUNT - SQ_AUDIT_FIRST];
 
 /* SQL of statement id: sqlite.c's table or sq_ident_sql; NULL only for an
  * enum entry added without its SQL (the engines check). */
@@ -314,6 +331,13 @@ int sq_account_search_kind(struct meta *m, struct pool *p, struct ident_account 
 int sq_user_create_first(struct meta *m, int64_t *out_id, const struct ident_account *a);
 int sq_user_update(struct meta *m, int64_t id, const char *email, int enabled, int is_superuser);
 
+/* --- sqlite_robotcred.c: robot token lifecycle entries ------------------- */
+int sq_cred_list(struct meta *m, struct pool *p, struct ident_cred **out, size_t *out_n,
+                 int64_t account_id, enum ident_cred_kind kind);
+int sq_cred_cap_expiry(struct meta *m, int64_t account_id, enum ident_cred_kind kind,
+                       int64_t keep_id, int64_t until);
+int sq_robot_set_access(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs);
+
 /* --- sqlite_schema.c: migrations, shared by both engines ------------------ */
 struct sq_migration {
   int version;
@@ -368,6 +392,6 @@ int sq_tag_delete(struct meta *m, int64_t repo_id, const char *tag);
   .manifest_put = sq_manifest_put, .manifest_get = sq_manifest_get,                     \
   .manifest_delete = sq_manifest_delete, .referrers = sq_referrers,                     \
   .tag_resolve = sq_tag_resolve, .tag_list = sq_tag_list, .tag_delete = sq_tag_delete,  \
-  .ident = &meta_sqlite_ident_ops
+  .ident = &meta_sqlite_ident_ops, .audit = &meta_sqlite_audit_ops
 
 #endif

@@ -185,6 +185,31 @@ const struct sq_migration sq_migrations[] = {
     "  expires_at BIGINT NOT NULL);"
     "CREATE INDEX web_session_account ON web_session(account_id);"
     "CREATE INDEX web_session_expires ON web_session(expires_at);" },
+  /* Robot IP allow-lists (wharf extension, issue 8): comma-separated CIDRs
+   * a robot may be used from; '' allows every address. */
+  { .version = 5, .sql =
+    "ALTER TABLE account ADD COLUMN allowed_cidrs TEXT NOT NULL DEFAULT '';" },
+  /* The audit log (sqlite_audit.c), append-only. No foreign keys: an entry
+   * names its namespace, repository and performer by a snapshot, so it
+   * outlives them. performer_kind: 0 none, 1 user, 2 robot, 3 API token.
+   * Each way of reading it (a namespace's, a repository's, a performer's
+   * entries, newest first) has its index. */
+  { .version = 6, .sql =
+    "CREATE TABLE log_entry ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  performer_id BIGINT NOT NULL DEFAULT 0,"
+    "  performer_name TEXT,"
+    "  performer_kind SMALLINT NOT NULL DEFAULT 0,"
+    "  namespace_name TEXT,"
+    "  repository TEXT,"
+    "  ip TEXT,"
+    "  user_agent TEXT,"
+    "  metadata_json TEXT NOT NULL DEFAULT '{}',"
+    "  created_at BIGINT NOT NULL);"
+    "CREATE INDEX log_entry_namespace ON log_entry(namespace_name, created_at);"
+    "CREATE INDEX log_entry_repository ON log_entry(repository, created_at);"
+    "CREATE INDEX log_entry_performer ON log_entry(performer_name, created_at);" },
 };
 
 const size_t sq_nmigrations = sizeof(sq_migrations) / sizeof(sq_migrations[0]);

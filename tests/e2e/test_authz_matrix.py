@@ -134,6 +134,38 @@ def b_user_robot_delete(mx, t, p):
     return Req([mx.supply(key, lambda: mx.make_user_robot(owner))], used=key)
 
 
+def b_user_robot_token_add(mx, t, p):
+    owner = p.account if p.account in mx.user_tokens else None
+    if not owner:
+        return Req(["nosuchbot"], body={})
+    key = ("userrobot-tok", owner)
+    return Req([mx.supply(key, lambda: mx.make_user_robot(owner))], body={}, used=key)
+
+
+def b_user_robot_token_delete(mx, t, p):
+    owner = p.account if p.account in mx.user_tokens else None
+    if not owner:
+        return Req(["nosuchbot", "1"])
+    key = ("userrobot-tokdel", owner)
+
+    def make():
+        short = mx.make_user_robot(owner)
+        r = mx.call("POST", f"/api/v1/user/robots/{short}/tokens",
+                    "Bearer " + mx.user_tokens[owner], {})
+        assert r.status_code == 201, r.text
+        return short, str(r.json()["id"])
+    return Req(list(mx.supply(key, make)), used=key)
+
+
+def b_org_robot_token_delete(mx, t, p):
+    key = ("orgrobot-tokdel", t)
+
+    def make():
+        short = mx.make_org_robot(t)
+        return short, str(mx.adm("POST", f"organization/{t}/robots/{short}/tokens", {})["id"])
+    return Req([t] + list(mx.supply(key, make)), used=key)
+
+
 TABLE = {
     # ---- OCI distribution (/v2); DELETE needs write, as Quay's require_repo_write
     ("GET", "/v2/"): Row("auth", 200, lambda mx, t, p: Req([])),
@@ -185,6 +217,13 @@ TABLE = {
         ["mine"]), scopes=S("user:admin")),
     ("GET", "/api/v1/user/robots/{}/permissions"): Row("user", 200, lambda mx, t, p: Req(
         ["mine"]), scopes=S("user:admin")),
+    # robot tokens (wharf extension, issue 8): as regenerate
+    ("GET", "/api/v1/user/robots/{}/tokens"): Row("user", 200, lambda mx, t, p: Req(
+        ["mine"]), scopes=S("user:admin")),
+    ("POST", "/api/v1/user/robots/{}/tokens"): Row("user", 201, b_user_robot_token_add,
+                                                   scopes=S("user:admin")),
+    ("DELETE", "/api/v1/user/robots/{}/tokens/{}"): Row("user", 204, b_user_robot_token_delete,
+                                                        scopes=S("user:admin")),
 
     # ---- organizations and their robots (§2.1, §4.1); robot permissions also
     # want user:admin (Quay's require_user_admin decorator)
@@ -207,6 +246,13 @@ TABLE = {
                              used=("orgrobot", t, "r")), ORG_T, S("org:admin")),
     ("GET", "/api/v1/organization/{}/robots/{}/permissions"): Row("org_admin", 200,
         lambda mx, t, p: Req([t, ORG_NAMES[t]["robot"]]), ORG_T, S("org:admin", "user:admin")),
+    ("GET", "/api/v1/organization/{}/robots/{}/tokens"): Row("org_admin", 200,
+        lambda mx, t, p: Req([t, ORG_NAMES[t]["robot"]]), ORG_T, S("org:admin")),
+    ("POST", "/api/v1/organization/{}/robots/{}/tokens"): Row("org_admin", 201,
+        lambda mx, t, p: Req([t, mx.supply(("orgrobot", t, "tok"), lambda: mx.make_org_robot(t))],
+                             body={}, used=("orgrobot", t, "tok")), ORG_T, S("org:admin")),
+    ("DELETE", "/api/v1/organization/{}/robots/{}/tokens/{}"): Row("org_admin", 204,
+        b_org_robot_token_delete, ORG_T, S("org:admin")),
 
     # ---- teams (§4.2): writes need org admin, reads the team's members or org admins;
     # Quay's getOrganizationTeamPermissions is AdministerOrganizationPermission
@@ -276,6 +322,21 @@ TABLE = {
     ("DELETE", "/api/v1/repository/{}"): Row("repo_admin", 204, spend("repo"), REPO_T,
                                              S("repo:admin")),
 
+    # ---- audit logs (§5): org admin with org:admin, repo admin with repo:admin, a
+    # user's own with user:admin (Quay's logs.py)
+    ("GET", "/api/v1/organization/{}/logs"): Row("org_admin", 200, lambda mx, t, p: Req([t]),
+                                                 ORG_T, S("org:admin")),
+    ("GET", "/api/v1/organization/{}/aggregatelogs"): Row("org_admin", 200, lambda mx, t, p:
+        Req([t]), ORG_T, S("org:admin")),
+    ("GET", "/api/v1/repository/{}/logs"): Row("repo_admin", 200, lambda mx, t, p: Req([rn(t)]),
+                                               REPO_T, S("repo:admin")),
+    ("GET", "/api/v1/repository/{}/aggregatelogs"): Row("repo_admin", 200, lambda mx, t, p:
+        Req([rn(t)]), REPO_T, S("repo:admin")),
+    ("GET", "/api/v1/user/logs"): Row("user", 200, lambda mx, t, p: Req([]),
+                                      scopes=S("user:admin")),
+    ("GET", "/api/v1/user/aggregatelogs"): Row("user", 200, lambda mx, t, p: Req([]),
+                                               scopes=S("user:admin")),
+
     # ---- OAuth applications and their tokens (§4.5): org admin, org:admin; a
     # token mints only scopes it holds itself
     ("GET", "/api/v1/organization/{}/applications"): Row("org_admin", 200, lambda mx, t, p:
@@ -323,6 +384,20 @@ TABLE = {
     # ---- discovery and error descriptions: anyone (§7)
     ("GET", "/api/v1/discovery"): Row("open", 200, lambda mx, t, p: Req([])),
     ("GET", "/api/v1/error/{}"): Row("open", 200, lambda mx, t, p: Req(["invalid_token"])),
+
+    # ---- health (§7): anyone; /metrics: loopback peers (the matrix runs on
+    # loopback) and superusers; robot secrets: getOrgRobot's rights (issue 9)
+    ("GET", "/health/instance"): Row("open", 200, lambda mx, t, p: Req([])),
+    ("GET", "/health"): Row("open", 200, lambda mx, t, p: Req([])),
+    ("GET", "/health/endtoend"): Row("open", 200, lambda mx, t, p: Req([])),
+    ("GET", "/status"): Row("open", 200, lambda mx, t, p: Req([])),
+    ("GET", "/_internal_ping"): Row("open", 200, lambda mx, t, p: Req([])),
+    ("GET", "/metrics"): Row("open", 200, lambda mx, t, p: Req([])),
+    ("GET", "/api/v1/organization/{}/robots/{}/secret"): Row("org_admin", 200, lambda mx, t, p:
+        Req([t, ORG_NAMES[t]["robot"]], query=[("format", "kubernetes")]), ORG_T,
+        S("org:admin")),
+    ("GET", "/api/v1/user/robots/{}/secret"): Row("user", 200, lambda mx, t, p: Req(
+        ["mine"], query=[("format", "env")]), scopes=S("user:admin")),
 }
 
 

@@ -24,6 +24,10 @@ OPEN_ROUTES = {
     "`/csrf_token`",
     "`/api/v1/signin`",
     "`/api/v1/user/initialize`",
+    # health (Quay: open to anyone) and /metrics (the handler admits only
+    # loopback peers and superusers, server/metrics.c)
+    "`/health/instance`", "`/health`", "`/health/endtoend`", "`/status`", "`/_internal_ping`",
+    "`/metrics`",
 }
 
 

@@ -146,6 +146,13 @@ static void test_unreachable_server(void **state)
   assert_int_equal(rc, ERR_UNSUPPORTED);
 #endif
   assert_null(strstr(log, "s3cret"));
+#ifdef WHARF_WITH_POSTGRES
+  /* libpq quotes a bad percent-escape of the URL in its message */
+  assert_int_equal(open_logged(log, sizeof(log), "postgres://wharf:s3cr%zzt@127.0.0.1:1/db"),
+                   ERR_IO);
+  assert_null(strstr(log, "s3cr"));
+  assert_non_null(strstr(log, "xxxxx"));
+#endif
 }
 
 /* --- with a server: both engines side by side -------------------------------------- */

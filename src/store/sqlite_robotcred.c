@@ -1,0 +1,68 @@
+/* SQL store (both engines) for store/ident.h, continued: the robot token
+ * lifecycle of issue 8 (several tokens per robot, rotation with a grace
+ * period, disable/enable and IP allow-lists). The SQL is in sqlite_ident.c's
+ * sq_ident_sql with the other identity statements. */
+#include "store/sqlite_int.h"
+
+#include <string.h>
+
+#include "store/ident.h"
+#include "util/err.h"
+#include "util/pool.h"
+
+/* SQ_RCRED_LIST: CRED_COLS then last_accessed */
+static int read_cred_full(void *dst, struct pool *p, struct sq_cur *st)
+{
+  struct ident_cred *c = dst;
+  memset(c, 0, sizeof(*c));
+  c->id = sq_col_int64(st, 0);
+  c->account_id = sq_col_int64(st, 1);
+  c->kind = (enum ident_cred_kind)sq_col_int(st, 2);
+  c->created_at = sq_col_int64(st, 7);
+  c->expires_at = sq_col_int64(st, 8);
+  c->last_accessed = sq_col_int64(st, 9);
+  int err = sq_col_text(&c->index, p, st, 3);
+  if (!err)
+    err = sq_col_text(&c->secret_enc, p, st, 4);
+  if (!err)
+    err = sq_col_text(&c->scopes, p, st, 5);
+  if (!err)
+    err = sq_col_text(&c->name, p, st, 6);
+  return err;
+}
+
+int sq_cred_list(struct meta *m, struct pool *p, struct ident_cred **out, size_t *out_n,
+                 int64_t account_id, enum ident_cred_kind kind)
+{
+  struct sq_conn *c;
+  struct sq_cur *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_RCRED_LIST, "ii", account_id, (int64_t)kind);
+  if (!err)
+    err = sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, 1000,
+                       read_cred_full);
+  return err;
+}
+
+int sq_cred_cap_expiry(struct meta *m, int64_t account_id, enum ident_cred_kind kind,
+                       int64_t keep_id, int64_t until)
+{
+  struct sq_conn *c;
+  if (until <= 0)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, NULL, SQ_RCRED_CAP, "iiii", account_id, (int64_t)kind, keep_id, until);
+  return err;
+}
+
+int sq_robot_set_access(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_ROBOT_SET_ACCESS, "iit", id, (int64_t)enabled, allowed_cidrs);
+  return sq_changed(err, changes);
+}
