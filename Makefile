@@ -4,7 +4,11 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps build run test unit e2e clean asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+ASAN_BUILD ?= build-asan
+
+.PHONY: all deps build run test unit e2e clean asan bench fuzz fuzz-replay
 
 all: build
 
@@ -27,7 +31,22 @@ e2e: build
 	@WHARF_BIN=$(CURDIR)/$(BUILD)/wharf $(PYTEST) -q tests/e2e
 
 test: build
-	@bash scripts/test.sh $(BUILD)
+	@FUZZ_BUILD=$(FUZZ_BUILD) ASAN_BUILD=$(ASAN_BUILD) bash scripts/test.sh $(BUILD)
+
+# Unit and black-box tests against wharf built with ASan+UBSan (WHARF_SANITIZE).
+asan: deps
+	@bash scripts/sanitize.sh $(ASAN_BUILD)
+
+# Each libFuzzer target for FUZZ_SECONDS (FUZZ_TARGETS="fuzz_jwt ..." for some).
+fuzz: deps
+	@bash scripts/fuzz.sh run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-replay: deps
+	@bash scripts/fuzz.sh replay $(FUZZ_BUILD)
+
+# Side-by-side benchmark with Distribution; not part of `make test`. BENCH_SCALE=small: ~2 min.
+bench: build
+	@bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)

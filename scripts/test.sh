@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: unit tests (ctest/cmocka), then the black-box suite against the
-# real binary, including the real clients (skopeo, podman).
+# real binary, including the real clients (skopeo, podman); then every fuzz
+# seed corpus replayed through its libFuzzer target (scripts/fuzz.sh), and the
+# unit and black-box tests again against an ASan+UBSan build (scripts/sanitize.sh).
 set -uo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,11 +10,40 @@ cd "$ROOT"
 PYTEST=${PYTEST:-/usr/bin/python3 -m pytest}
 fail=0
 
+# A throwaway PostgreSQL (tests/pg.sh) for the PostgreSQL runs of the store
+# tests and tests/e2e/test_postgres.py, unless one is given in WHARF_TEST_PG.
+PG_DIR=""
+stop_pg() {
+  if [ -n "$PG_DIR" ]; then
+    bash tests/pg.sh stop "$PG_DIR" || true
+    rm -rf "$PG_DIR"
+  fi
+}
+trap stop_pg EXIT
+trap 'exit 130' INT TERM
+if [ -z "${WHARF_TEST_PG:-}" ]; then
+  PG_DIR=$(mktemp -d /tmp/wharf-pg-XXXXXX)
+  PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  echo "== PostgreSQL on 127.0.0.1:$PG_PORT (tests/pg.sh)"
+  if bash tests/pg.sh start "$PG_DIR" "$PG_PORT"; then
+    export WHARF_TEST_PG="postgres://postgres@127.0.0.1:$PG_PORT/wharf_test"
+  else
+    echo "PostgreSQL did not start: its tests will be skipped" >&2
+    fail=1
+  fi
+fi
+
 echo "== unit tests (ctest)"
 (cd "$BUILD" && ctest --output-on-failure) || fail=1
 
 echo "== black-box tests (pytest, real binary)"
 WHARF_BIN="$ROOT/$BUILD/wharf" $PYTEST -q -p no:cacheprovider tests/e2e || fail=1
+
+echo "== fuzz corpora (libFuzzer replay of fuzz/corpus, ${FUZZ_BUILD:-build-fuzz})"
+bash scripts/fuzz.sh replay "${FUZZ_BUILD:-build-fuzz}" || fail=1
+
+echo "== sanitizers (ASan+UBSan+LSan, ${ASAN_BUILD:-build-asan})"
+bash scripts/sanitize.sh "${ASAN_BUILD:-build-asan}" || fail=1
 
 if [ $fail -ne 0 ]; then
   echo "make test: FAILED" >&2

@@ -13,6 +13,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/utf8.h"
 
 #define PAGE_SIZE 100         /* repositories per page (Quay: 100) */
 #define SCAN_MAX 2000         /* repositories examined per list request */
@@ -45,7 +46,8 @@ int api_repo_new_body(struct req *r, struct api_repo_new *out, json_t *body)
     return -1;
   if (kind && strcmp(kind, "image") != 0)
     return req_error(r, 400, "invalid_request",
-                     pool_printf(r->pool, "Unsupported repository kind: %.32s", kind), NULL), -1;
+                     pool_printf(r->pool, "Unsupported repository kind: %s",
+                                 utf8_clean(r->pool, kind, 32)), NULL), -1;
   if (!out->ns)
     out->ns = r->principal.name;
   if (!out->description)
@@ -67,7 +69,7 @@ static int repo_create(struct req *r, const struct api_repo_new *n)
   int rc = ident_account_by_name(r->app->meta, r->pool, &ns, n->ns);
   if (rc == ERR_NOTFOUND || (rc == 0 && ns.kind == IDENT_ROBOT))
     return req_error(r, 404, "not_found", "Not Found",
-                     pool_printf(r->pool, "Unknown namespace %.300s", n->ns));
+                     pool_printf(r->pool, "Unknown namespace %s", utf8_clean(r->pool, n->ns, 300)));
   if (!rc)
     rc = ident_repo_get(r->app->meta, r->pool, &existing, full);
   if (rc == 0)

@@ -24,6 +24,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/utf8.h"
 
 #define ROBOT_DESCRIPTION_MAX 255
 #define ROBOT_LIST_MAX 10000       /* robots one namespace lists at most */
@@ -296,8 +297,8 @@ int api_robot_put(struct req *r)
   const char *problem = api_name_problem(r->pool, shortname);
   if (problem)
     return req_error(r, 400, "invalid_request",
-                     pool_printf(r->pool, "The name for the robot '%.300s' is invalid: %s",
-                                 shortname, problem), NULL);
+                     pool_printf(r->pool, "The name for the robot '%s' is invalid: %s",
+                                 utf8_clean(r->pool, shortname, 300), problem), NULL);
   struct robot_ext ext;
   if (api_robot_body(r, &desc, &md) || robot_ext_body(r, &ext))
     return 0;

@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/utf8.h"
 
 struct req_hdr {
   struct req_hdr *next;
@@ -286,6 +287,9 @@ int req_error(struct req *r, unsigned status, const char *code, const char *mess
 {
   json_t *body;
   r->error_code = code;
+  /* messages and details may quote client bytes: JSON needs valid UTF-8 */
+  message = utf8_clean(r->pool, message, 4096);
+  detail = utf8_clean(r->pool, detail, 4096);
   if (r->route && r->route->api == API_QUAY) {
     /* Quay's ApiException shape (spec §0) */
     body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "detail", detail ? detail : message,
