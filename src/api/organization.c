@@ -114,6 +114,43 @@ static int org_lookup(struct req *r, struct ident_account *out)
   return 0;
 }
 
+static const char *team_role_name(enum ident_org_role role)
+{
+  return role == ORG_ADMIN ? "admin" : role == ORG_CREATOR ? "creator" : "member";
+}
+
+/* Quay's `teams` (keyed by name) and `ordered_teams` for org members;
+ * can_view: org admins see every team, members the teams they are in. */
+static int org_teams(struct req *r, json_t *j, const struct ident_account *org, int is_admin)
+{
+  struct ident_team *all = NULL, *mine = NULL;
+  size_t n = 0, nmine = 0;
+  int rc = ident_team_list(r->app->meta, r->pool, &all, &n, org->id);
+  if (!rc && !is_admin && r->principal.id)
+    rc = ident_team_list_member(r->app->meta, r->pool, &mine, &nmine, org->id, r->principal.id);
+  if (rc) {
+    json_decref(j);
+    return rc;
+  }
+  json_t *teams = json_object(), *ordered = json_array();
+  for (size_t i = 0; i < n; i++) {
+    int view = is_admin;
+    for (size_t k = 0; k < nmine && !view; k++)
+      view = mine[k].id == all[i].id;
+    json_object_set_new(
+      teams, all[i].name,
+      json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:I, s:b}", "name", all[i].name, "description",
+                all[i].description ? all[i].description : "", "role",
+                team_role_name(all[i].role), "avatar", api_avatar(all[i].name, "team"),
+                "can_view", view, "repo_count", (json_int_t)all[i].repo_count, "member_count",
+                (json_int_t)all[i].member_count, "is_synced", 0));
+    json_array_append_new(ordered, json_string(all[i].name));
+  }
+  json_object_set_new(j, "teams", teams);
+  json_object_set_new(j, "ordered_teams", ordered);
+  return 0;
+}
+
 int api_org_get(struct req *r)
 {
   struct ident_account org;
@@ -136,6 +173,8 @@ int api_org_get(struct req *r)
     json_object_set_new(j, "tag_expiration_s", json_integer(TAG_EXPIRATION_DEFAULT));
     json_object_set_new(j, "is_free_account", json_true());
   }
+  if (j && is_member && org_teams(r, j, &org, is_admin) != 0)
+    return api_internal(r, ERR_IO, "org teams");
   if (!j)
     return api_internal(r, ERR_NOMEM, "org view");
   return req_respond_json(r, 200, j);

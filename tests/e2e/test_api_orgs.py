@@ -119,3 +119,25 @@ def test_delete_org(api):
     assert u.post("organization/", {"name": name}).status_code == 201
     assert api.admin.get(f"repository/{repo}").status_code == 404
     assert u.get(f"organization/{name}/robots").json() == {"robots": []}
+
+
+def test_org_view_lists_teams_to_members_only(api):
+    """Spec §4.1: members see `teams` and `ordered_teams`; outsiders do not."""
+    org = create_org(api.admin)
+    r = api.admin.put(f"organization/{org}/team/devs", {"role": "member", "description": "d"})
+    assert r.status_code == 200, describe(r)
+    dev, outsider = make_user(api), make_user(api)
+    assert api.admin.put(f"organization/{org}/team/devs/members/{dev.name}").status_code == 200
+    doc = api.admin.get(f"organization/{org}").json()
+    assert set(doc["ordered_teams"]) == {"owners", "devs"}
+    devs = doc["teams"]["devs"]
+    assert devs["role"] == "member" and devs["description"] == "d"
+    assert devs["member_count"] == 1 and devs["can_view"] is True
+    assert set(devs) >= {"name", "description", "role", "avatar", "can_view", "repo_count",
+                         "member_count", "is_synced"}
+    mine = dev.get(f"organization/{org}").json()
+    assert mine["is_member"] is True and mine["is_admin"] is False
+    assert mine["teams"]["devs"]["can_view"] is True
+    assert mine["teams"]["owners"]["can_view"] is False
+    other = outsider.get(f"organization/{org}").json()
+    assert other["is_member"] is False and "teams" not in other
