@@ -157,9 +157,20 @@ static int robot_add_permissions(struct req *r, json_t *j, const struct ident_ac
       name += nslen + 1;
     json_array_append_new(repos, json_string(name));
   }
-  /* team memberships need a store listing that does not exist yet */
-  if (!repos || json_object_set_new(j, "repositories", repos) ||
-      json_object_set_new(j, "teams", json_array()))
+  struct ident_team *teams = NULL;
+  size_t nt = 0;
+  json_t *tj = json_array();
+  if (ns->kind == IDENT_ORG &&
+      (rc = ident_team_list_member(r->app->meta, r->pool, &teams, &nt, ns->id, robot->id)) != 0) {
+    json_decref(repos);
+    json_decref(tj);
+    return rc;
+  }
+  for (size_t i = 0; tj && i < nt; i++)
+    json_array_append_new(tj, json_pack("{s:s, s:o}", "name", teams[i].name, "avatar",
+                                        api_avatar(teams[i].name, "team")));
+  if (!repos || !tj || json_object_set_new(j, "repositories", repos) ||
+      json_object_set_new(j, "teams", tj))
     return ERR_NOMEM;
   return 0;
 }

@@ -347,3 +347,20 @@ def test_token_is_never_logged(api):
     registry_auth(api, bot["name"], bot["token"])
     log = api.read_log()
     assert bot["token"] not in log and regen["token"] not in log
+
+
+def test_list_with_permissions_names_teams_and_repositories(api):
+    """Spec §2.2: with permissions=true an admin's list carries each robot's
+    teams and repositories."""
+    org = create_org(api.admin)
+    repo = create_repo(api.admin, org)
+    bot = create_robot(api.admin, org, "ci")
+    assert api.admin.put(f"organization/{org}/team/builders", {"role": "member"}).status_code == 200
+    r = api.admin.put(f"organization/{org}/team/builders/members/{bot['name']}")
+    assert r.status_code == 200, describe(r)
+    r = api.admin.put(f"repository/{repo}/permissions/user/{bot['name']}", {"role": "read"})
+    assert r.status_code == 200, describe(r)
+    robots = api.admin.get(f"organization/{org}/robots?permissions=true").json()["robots"]
+    mine = [x for x in robots if x["name"] == bot["name"]][0]
+    assert [t["name"] for t in mine["teams"]] == ["builders"]
+    assert mine["repositories"] == [repo.split("/", 1)[1]]
