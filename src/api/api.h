@@ -68,6 +68,11 @@ struct api_repo_new {
  * returns non-zero otherwise. Names are checked on creation, not here. */
 int api_repo_new_body(struct req *r, struct api_repo_new *out, json_t *body);
 
+/* robot_federation.c: keyless federation configuration (spec §2.4) */
+int api_robot_federation_get(struct req *r);    /* GET .../robots/{short}/federation */
+int api_robot_federation_set(struct req *r);    /* POST: replaces the list */
+int api_robot_federation_delete(struct req *r); /* DELETE: empties it */
+
 /* discovery.c */
 int api_discovery(struct req *r);             /* GET discovery: Swagger 2.0 from the route table */
 int api_error_type(struct req *r);            /* GET error/{type} */

@@ -345,3 +345,13 @@ int ident_user_update(struct meta *m, int64_t id, const char *email, int enabled
 {
   return m->ops->ident->user_update(m, id, email, enabled, is_superuser);
 }
+
+int ident_robot_federation_get(struct meta *m, struct pool *p, char **out, int64_t id)
+{
+  return m->ops->ident->robot_federation_get(m, p, out, id);
+}
+
+int ident_robot_federation_set(struct meta *m, int64_t id, const char *json)
+{
+  return m->ops->ident->robot_federation_set(m, id, json);
+}

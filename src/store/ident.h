@@ -106,6 +106,10 @@ int ident_cred_cap_expiry(struct meta *m, int64_t account_id, enum ident_cred_ki
 /* Sets a robot's enabled flag (-1: unchanged) and allowed_cidrs (NULL:
  * unchanged); ERR_NOTFOUND unless id is a robot. */
 int ident_robot_set_access(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs);
+/* A robot's federation configuration, JSON array text ("[]" when none); ERR_NOTFOUND. */
+int ident_robot_federation_get(struct meta *m, struct pool *p, char **out, int64_t id);
+/* Replaces a robot's federation configuration (JSON array text); ERR_NOTFOUND. */
+int ident_robot_federation_set(struct meta *m, int64_t id, const char *json);
 
 /* --- repositories as seen by identity ------------------------------------ */
 struct ident_repo {
@@ -420,6 +424,8 @@ struct ident_ops {
   int (*cred_cap_expiry)(struct meta *m, int64_t account_id, enum ident_cred_kind kind,
                          int64_t keep_id, int64_t until);
   int (*robot_set_access)(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs);
+  int (*robot_federation_get)(struct meta *m, struct pool *p, char **out, int64_t id);
+  int (*robot_federation_set)(struct meta *m, int64_t id, const char *json);
 };
 
 extern const struct ident_ops meta_sqlite_ident_ops;

@@ -207,6 +207,8 @@ const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST] = {
   S(SQ_ROBOT_SET_ACCESS) = "UPDATE account SET enabled = CASE WHEN ?2 < 0 THEN enabled ELSE ?2 "
                            "END, allowed_cidrs = COALESCE(?3, allowed_cidrs) "
                            "WHERE id = ?1 AND kind = 3",
+  S(SQ_ROBOT_FED_GET) = "SELECT federation FROM account WHERE id = ?1 AND kind = 3",
+  S(SQ_ROBOT_FED_SET) = "UPDATE account SET federation = ?2 WHERE id = ?1 AND kind = 3",
   S(SQ_SESSION_PURGE) = "DELETE FROM web_session WHERE expires_at <= ?1",
   S(SQ_SESSION_INSERT) = "INSERT INTO web_session(idx, account_id, pwv, created_at, expires_at) "
                          "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -790,6 +792,8 @@ const struct ident_ops meta_sqlite_ident_ops = {
   .cred_list = sq_cred_list,
   .cred_cap_expiry = sq_cred_cap_expiry,
   .robot_set_access = sq_robot_set_access,
+  .robot_federation_get = sq_robot_federation_get,
+  .robot_federation_set = sq_robot_federation_set,
   .repo_get = sqi_repo_get,
   .repo_set_public = sqi_repo_set_public,
   .repo_set_description = sqi_repo_set_description,

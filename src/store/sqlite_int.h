@@ -133,6 +133,8 @@ enum sq_stmt {
   SQ_RCRED_LIST,
   SQ_RCRED_CAP,
   SQ_ROBOT_SET_ACCESS,
+  SQ_ROBOT_FED_GET,
+  SQ_ROBOT_FED_SET,
   /* Audit log (sqlite_audit.c), SQL in its sq_audit_sql. Identity
    * statements go above this line. */
   SQ_AUDIT_FIRST,
@@ -337,6 +339,8 @@ int sq_cred_list(struct meta *m, struct pool *p, struct ident_cred **out, size_t
 int sq_cred_cap_expiry(struct meta *m, int64_t account_id, enum ident_cred_kind kind,
                        int64_t keep_id, int64_t until);
 int sq_robot_set_access(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs);
+int sq_robot_federation_get(struct meta *m, struct pool *p, char **out, int64_t id);
+int sq_robot_federation_set(struct meta *m, int64_t id, const char *json);
 
 /* --- sqlite_schema.c: migrations, shared by both engines ------------------ */
 struct sq_migration {

@@ -66,3 +66,34 @@ int sq_robot_set_access(struct meta *m, int64_t id, int enabled, const char *all
     err = sq_exec(c, &changes, SQ_ROBOT_SET_ACCESS, "iit", id, (int64_t)enabled, allowed_cidrs);
   return sq_changed(err, changes);
 }
+
+int sq_robot_federation_get(struct meta *m, struct pool *p, char **out, int64_t id)
+{
+  struct sq_conn *c;
+  struct sq_cur *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_ROBOT_FED_GET, "i", id);
+  if (err)
+    return err;
+  int rc = sq_step(st);
+  char *text = NULL;
+  if (rc == SQ_ROW)
+    err = sq_col_text(&text, p, st, 0);
+  else
+    err = rc == SQ_DONE ? ERR_NOTFOUND : rc;
+  sq_done(st);
+  if (!err)
+    *out = text ? text : pool_strdup(p, "[]");
+  return err;
+}
+
+int sq_robot_federation_set(struct meta *m, int64_t id, const char *json)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_ROBOT_FED_SET, "it", id, json);
+  return sq_changed(err, changes);
+}

@@ -210,6 +210,10 @@ const struct sq_migration sq_migrations[] = {
     "CREATE INDEX log_entry_namespace ON log_entry(namespace_name, created_at);"
     "CREATE INDEX log_entry_repository ON log_entry(repository, created_at);"
     "CREATE INDEX log_entry_performer ON log_entry(performer_name, created_at);" },
+  /* Keyless federation of robots (spec §2.4): the [{"issuer","subject"}]
+   * configuration, replaced as a whole by POST, emptied by DELETE. */
+  { .version = 7, .sql =
+    "ALTER TABLE account ADD COLUMN federation TEXT NOT NULL DEFAULT '[]';" },
 };
 
 const size_t sq_nmigrations = sizeof(sq_migrations) / sizeof(sq_migrations[0]);

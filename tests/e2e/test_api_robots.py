@@ -364,3 +364,29 @@ def test_list_with_permissions_names_teams_and_repositories(api):
     mine = [x for x in robots if x["name"] == bot["name"]][0]
     assert [t["name"] for t in mine["teams"]] == ["builders"]
     assert mine["repositories"] == [repo.split("/", 1)[1]]
+
+
+def test_robot_federation_config(api):
+    """Spec §2.4: GET/POST/DELETE …/robots/{short}/federation, POST replaces."""
+    org = create_org(api.admin)
+    create_robot(api.admin, org, "fed")
+    base = f"organization/{org}/robots/fed/federation"
+    r = api.admin.get(base)
+    assert r.status_code == 200 and r.json() == [], describe(r)
+    cfg = [{"issuer": "https://token.actions.example", "subject": "repo:acme/app:ref:main"}]
+    r = api.admin.post(base, cfg)
+    assert r.status_code == 200 and r.json() == cfg, describe(r)
+    assert api.admin.get(base).json() == cfg
+    # validation messages of the spec
+    for body, msg in (([{"issuer": "https://x"}], "Missing one or more required fields (issuer, subject)"),
+                      ([{"issuer": "ftp://x", "subject": "s"}], "Issuer must be a URL (http:// or https://)"),
+                      (cfg + cfg, "Duplicate federation config entry")):
+        r = api.admin.post(base, body)
+        assert r.status_code == 400 and r.json()["error_message"] == msg, describe(r)
+    assert api.admin.get(base).json() == cfg  # a refused POST changes nothing
+    r = api.admin.delete(base)
+    assert r.status_code == 204, describe(r)
+    assert api.admin.get(base).json() == []
+    # an unknown robot is the usual 400 {"message"}
+    r = api.admin.get(f"organization/{org}/robots/nosuch/federation")
+    assert r.status_code == 400 and "Could not find robot" in r.json()["message"], describe(r)

@@ -217,6 +217,14 @@ TABLE = {
         ["mine"]), scopes=S("user:admin")),
     ("GET", "/api/v1/user/robots/{}/permissions"): Row("user", 200, lambda mx, t, p: Req(
         ["mine"]), scopes=S("user:admin")),
+    # federation configuration (§2.4); POST replaces, DELETE empties: idempotent
+    ("GET", "/api/v1/user/robots/{}/federation"): Row("user", 200, lambda mx, t, p: Req(
+        ["mine"]), scopes=S("user:admin")),
+    ("POST", "/api/v1/user/robots/{}/federation"): Row("user", 200, lambda mx, t, p: Req(
+        ["mine"], body=[{"issuer": "https://ci.example", "subject": "repo:x"}]),
+        scopes=S("user:admin")),
+    ("DELETE", "/api/v1/user/robots/{}/federation"): Row("user", 204, lambda mx, t, p: Req(
+        ["mine"]), scopes=S("user:admin")),
     # robot tokens (wharf extension, issue 8): as regenerate
     ("GET", "/api/v1/user/robots/{}/tokens"): Row("user", 200, lambda mx, t, p: Req(
         ["mine"]), scopes=S("user:admin")),
@@ -246,6 +254,14 @@ TABLE = {
                              used=("orgrobot", t, "r")), ORG_T, S("org:admin")),
     ("GET", "/api/v1/organization/{}/robots/{}/permissions"): Row("org_admin", 200,
         lambda mx, t, p: Req([t, ORG_NAMES[t]["robot"]]), ORG_T, S("org:admin", "user:admin")),
+    ("GET", "/api/v1/organization/{}/robots/{}/federation"): Row("org_admin", 200,
+        lambda mx, t, p: Req([t, ORG_NAMES[t]["robot"]]), ORG_T, S("org:admin")),
+    ("POST", "/api/v1/organization/{}/robots/{}/federation"): Row("org_admin", 200,
+        lambda mx, t, p: Req([t, ORG_NAMES[t]["robot"]],
+                             body=[{"issuer": "https://ci.example", "subject": "repo:x"}]),
+        ORG_T, S("org:admin")),
+    ("DELETE", "/api/v1/organization/{}/robots/{}/federation"): Row("org_admin", 204,
+        lambda mx, t, p: Req([t, ORG_NAMES[t]["robot"]]), ORG_T, S("org:admin")),
     ("GET", "/api/v1/organization/{}/robots/{}/tokens"): Row("org_admin", 200,
         lambda mx, t, p: Req([t, ORG_NAMES[t]["robot"]]), ORG_T, S("org:admin")),
     ("POST", "/api/v1/organization/{}/robots/{}/tokens"): Row("org_admin", 201,
