@@ -1,7 +1,7 @@
-/* Registry bearer tokens (auth/jwt.h jwt_verify), with a key generated into
- * a temporary file at start-up. The first input byte picks the mode:
+/* Registry bearer tokens (auth/jwt.h jwt_verify), with keys generated into
+ * temporary files at start-up. The first input byte picks the mode:
  *   0: the rest is a token from a client; it can never verify (no forgery);
- *   1: the rest is a claims object, signed with the key and verified: the
+ *   1: the rest is a claims object, signed and verified: the
  *      outcome must follow the documented exp/nbf/iat/aud rules exactly;
  *   2: a valid token is edited at the positions the rest names: any
  *      change must fail verification, no change must pass. */
@@ -21,28 +21,39 @@
 #define NOW 1700000000
 #define AUD "registry.example"
 
-static struct keys *key;
+/* Mode 0 verifies with `key`, modes 1 and 2 sign and verify with `own`:
+ * libFuzzer learns the operands of compares and must not be able to replay
+ * a token of theirs as a client token. */
+static struct keys *key, *own;
 static char *good_token; /* mode 2's starting point */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static struct keys *new_key(void)
 {
-  (void)argc, (void)argv;
   char dir[] = "/tmp/wharf-fuzz-jwt-XXXXXX", path[64], err[256];
+  struct keys *k = NULL;
   if (!mkdtemp(dir))
     abort();
   snprintf(path, sizeof(path), "%s/wharf.key", dir);
-  if (keys_load_or_create(&key, path, err, sizeof(err)) != 0) {
+  if (keys_load_or_create(&k, path, err, sizeof(err)) != 0) {
     fprintf(stderr, "fuzz_jwt: %s\n", err);
     abort();
   }
   /* the key lives on in memory only */
   unlink(path);
   rmdir(dir);
+  return k;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+  (void)argc, (void)argv;
+  key = new_key();
+  own = new_key();
   json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:[{s:s, s:s, s:[s]}]}", "iss",
                              "quay", "aud", AUD, "sub", "org+bot", "iat", (json_int_t)NOW,
                              "nbf", (json_int_t)NOW, "exp", (json_int_t)NOW + 3600, "access",
                              "type", "repository", "name", "org/repo", "actions", "pull");
-  if (!claims || jwt_sign(&good_token, key, claims) != 0)
+  if (!claims || jwt_sign(&good_token, own, claims) != 0)
     abort();
   json_decref(claims);
   return 0;
@@ -92,10 +103,10 @@ static void signed_claims(uint8_t knobs, const uint8_t *data, size_t size)
   json_t *in = json_loadb((const char *)data, size, 0, NULL);
   char *tok = NULL;
   if (!json_is_object(in)) {
-    FUZZ_CHECK(jwt_sign(&tok, key, in) == ERR_INVALID);
+    FUZZ_CHECK(jwt_sign(&tok, own, in) == ERR_INVALID);
     goto out;
   }
-  int rc = jwt_sign(&tok, key, in);
+  int rc = jwt_sign(&tok, own, in);
   FUZZ_CHECK(rc == 0 || rc == ERR_TOOBIG);
   if (rc)
     goto out;
@@ -103,7 +114,7 @@ static void signed_claims(uint8_t knobs, const uint8_t *data, size_t size)
   const char *aud = (knobs & 8) ? AUD : NULL;
   int64_t now = NOW + ((knobs & 16) ? 4000 : 0), leeway = leeways[(knobs >> 5) % 5];
   json_t *out = NULL;
-  rc = jwt_verify(&out, key, tok, strlen(tok), aud, now, leeway);
+  rc = jwt_verify(&out, own, tok, strlen(tok), aud, now, leeway);
   FUZZ_CHECK(rc == expected(in, aud, now, leeway));
   if (rc == 0)
     FUZZ_CHECK(json_equal(in, out));
@@ -124,9 +135,8 @@ static void edited_token(const uint8_t *data, size_t size)
     t[(data[i] * 31u + i) % n] = (char)data[i + 1];
   size_t len = size % 2 ? (size_t)data[size - 1] * 37u % (n + 1) : n;
   json_t *out = NULL;
-  int rc = jwt_verify(&out, key, t, len, AUD, NOW, 30);
-  /* CRYPTO_memcmp, not memcmp: libFuzzer learns from intercepted compares,
-   * and must not learn the valid token for mode 0 */
+  int rc = jwt_verify(&out, own, t, len, AUD, NOW, 30);
+  /* CRYPTO_memcmp: no need to show libFuzzer the valid token either */
   if (len == n && CRYPTO_memcmp(t, good_token, n) == 0)
     FUZZ_CHECK(rc == 0);
   else
