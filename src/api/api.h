@@ -121,6 +121,9 @@ int api_role_parse(enum ident_role *out, const char *s);
 int api_message(struct req *r, const char *msg);
 /* Logs and responds 500 (503 for ERR_IO) for an unexpected store error. */
 int api_internal(struct req *r, int rc, const char *what);
+/* Deletes every repository of namespace ns, in batches (blobs are left to
+ * GC); 0 or ERR_*. Used when an org or a user goes. */
+int api_delete_ns_repos(struct req *r, const char *ns);
 
 /* Splits "ns/name" into its namespace (pool copy) and the rest (pointer into repo). */
 int api_split_repo(struct pool *p, const char **out_ns, const char **out_name, const char *repo);

@@ -255,3 +255,24 @@ int api_is_org_admin(struct req *r, int64_t org_id)
   enum ident_org_role role = ORG_NONE;
   return ident_org_role(r->app->meta, &role, p->id, org_id) == 0 && role >= ORG_ADMIN;
 }
+
+int api_delete_ns_repos(struct req *r, const char *ns)
+{
+  for (;;) {
+    struct ident_repo *repos = NULL;
+    size_t n = 0;
+    int more = 0;
+    struct pool *p = pool_new();
+    if (!p)
+      return ERR_NOMEM;
+    int rc = ident_repo_list_ns(r->app->meta, p, &repos, &n, &more, ns, NULL, 100);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+      rc = ident_repo_delete(r->app->meta, repos[i].id);
+      if (rc == ERR_NOTFOUND) /* deleted concurrently */
+        rc = 0;
+    }
+    pool_free(p);
+    if (rc || n == 0)
+      return rc;
+  }
+}

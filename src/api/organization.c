@@ -13,7 +13,6 @@
 
 #define EMAIL_MAX 254
 #define TAG_EXPIRATION_DEFAULT 1209600
-#define REPO_BATCH 100
 
 /* A plausible address: local@domain.tld, printable, no spaces. */
 static int email_valid(const char *s)
@@ -180,34 +179,12 @@ int api_org_get(struct req *r)
   return req_respond_json(r, 200, j);
 }
 
-/* Deletes every repository of namespace ns (its blobs are left to GC). */
-static int delete_repos(struct req *r, const char *ns)
-{
-  for (;;) {
-    struct ident_repo *repos = NULL;
-    size_t n = 0;
-    int more = 0;
-    struct pool *p = pool_new();
-    if (!p)
-      return ERR_NOMEM;
-    int rc = ident_repo_list_ns(r->app->meta, p, &repos, &n, &more, ns, NULL, REPO_BATCH);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-      rc = ident_repo_delete(r->app->meta, repos[i].id);
-      if (rc == ERR_NOTFOUND) /* deleted concurrently */
-        rc = 0;
-    }
-    pool_free(p);
-    if (rc || n == 0)
-      return rc;
-  }
-}
-
 int api_org_delete(struct req *r)
 {
   struct ident_account org;
   if (org_lookup(r, &org))
     return 0;
-  int rc = delete_repos(r, org.name);
+  int rc = api_delete_ns_repos(r, org.name);
   if (!rc)
     rc = ident_account_delete(r->app->meta, org.id);
   if (rc == ERR_NOTFOUND)

@@ -21,7 +21,6 @@
 #define EMAIL_MAX 254
 #define USER_LIST_MAX 10000        /* users one listing returns at most */
 #define GENERATED_PASSWORD_LEN 32
-#define REPO_BATCH 100
 #define INIT_TOKEN_LIFETIME 9000   /* Quay's create_user_access_token default */
 #define ALL_SCOPES "org:admin repo:admin repo:create repo:read repo:write super:user user:admin user:read"
 
@@ -291,28 +290,6 @@ int api_superuser_user_put(struct req *r)
   return 0;
 }
 
-/* Deletes every repository of namespace ns (blobs are left to GC). */
-static int delete_repos(struct req *r, const char *ns)
-{
-  for (;;) {
-    struct ident_repo *repos = NULL;
-    size_t n = 0;
-    int more = 0;
-    struct pool *p = pool_new();
-    if (!p)
-      return ERR_NOMEM;
-    int rc = ident_repo_list_ns(r->app->meta, p, &repos, &n, &more, ns, NULL, REPO_BATCH);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-      rc = ident_repo_delete(r->app->meta, repos[i].id);
-      if (rc == ERR_NOTFOUND) /* deleted concurrently */
-        rc = 0;
-    }
-    pool_free(p);
-    if (rc || n == 0)
-      return rc;
-  }
-}
-
 int api_superuser_user_delete(struct req *r)
 {
   struct ident_account a;
@@ -321,7 +298,7 @@ int api_superuser_user_delete(struct req *r)
   if (a.is_superuser)
     return req_error(r, 400, "invalid_request", "Cannot delete a superuser", NULL);
   /* the account goes with its credentials, sessions, robots and grants */
-  int rc = delete_repos(r, a.name);
+  int rc = api_delete_ns_repos(r, a.name);
   if (!rc)
     rc = ident_account_delete(r->app->meta, a.id);
   if (rc == ERR_NOTFOUND)
