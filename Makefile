@@ -8,7 +8,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps build run test unit e2e clean asan bench fuzz fuzz-replay
+.PHONY: all deps build run test unit e2e clean asan bench fuzz fuzz-replay install config-sample
 
 all: build
 
@@ -47,6 +47,16 @@ fuzz-replay: deps
 # Side-by-side benchmark with Distribution; not part of `make test`. BENCH_SCALE=small: ~2 min.
 bench: build
 	@bash bench/run.sh $(BUILD)
+
+# The binary, systemd unit, sample config and bash completion under PREFIX
+# (packaging/install.cmake); DESTDIR=… stages them for a package.
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The sample config file, generated from the config table (src/config/config.c).
+config-sample: build
+	@$(BUILD)/wharf serve --sample-config
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)

@@ -70,11 +70,11 @@ class Bench:
 
     # --- set-up -------------------------------------------------------------------------
 
-    def _wharf(self, workdir, repos, public=()):
+    def _wharf(self, workdir, repos, public=(), extra_args=()):
         """A started wharf with org bench, the repositories, the test image under app:latest
         and public:latest (when listed), and robot bench+probe allowed to read app.
         Returns (server, (robot name, robot token))."""
-        w = WharfServer(workdir, self.args.wharf)
+        w = WharfServer(workdir, self.args.wharf, extra_args)
         w.start()
         self.servers.append(w)
         w.setup(ORG, repos, public=public)
@@ -400,10 +400,47 @@ class Bench:
         if 100_000 not in self.sc["robots"]:
             self.notes.append("100 000 robots only at full scale")
 
+    def audit_cost(self):
+        """Pulls with the audit log on against the same wharf with it off (issue 7: within
+        10 %). Every manifest GET by the robot is a pull_repo entry; the Distribution column
+        of this row is wharf with `--audit-enabled false`, not Distribution."""
+        log("manifest GET by a robot, audit log on vs off (wharf only)")
+        off, _ = self._wharf(os.path.join(self.tmp, "wharf-audit-off"), ["app"],
+                             extra_args=["--audit-enabled", "false"])
+        off.name = "wharf (audit off)"
+        accept = {"Accept": M.MANIFEST_ACCEPT}
+        path = f"/v2/{ORG}/app/manifests/latest"
+        rname, rtoken = self.robot
+        on_h = dict(accept, Authorization="Bearer " + self.w.token(f"{ORG}/app", "pull", rname,
+                                                                   rtoken))
+        off_name, off_token = _ = None, None
+        c = off.conn()
+        try:  # the audit-off server's own robot, as _wharf made it
+            r = off.api(c, "POST", f"organization/{ORG}/robots/probe/regenerate").expect(200)
+            off_token = json.loads(r.body)["token"]
+        finally:
+            c.close()
+        off_h = dict(accept, Authorization="Bearer " + off.token(f"{ORG}/app", "pull", rname,
+                                                                 off_token))
+        row = self.row("manifest GET by a robot, audit on (wharf column) vs off (Distribution "
+                       "column), 32 connections", "req/s", True, "on ≥ 0.9 × off",
+                       lambda r: r.ratio() is not None and r.ratio() >= 0.9)
+        self._warm((self.w, path, on_h), (off, path, off_h))
+        for i in range(2 * self.sc["rounds"]):  # alternating, twice the rounds: the gap is small
+            first, second = ((self.w, on_h, row.wharf), (off, off_h, row.dist))[:: 1 if i % 2 == 0 else -1]
+            for srv, h, col in (first, second):
+                res = M.wrk(srv.url + path, h, self.sc["wrk_s"])
+                if res["errors"]:
+                    self.notes.append(f"{srv.name} audit_cost: {res['errors']} errors in wrk")
+                col.append(res["rps"])
+        self.notes.append(f"audit on/off: samples on {[round(x) for x in row.wharf]}, "
+                          f"off {[round(x) for x in row.dist]} req/s")
+
     def run(self):
         steps = [self.baseline_sha, self.startup, self.start, self.big_push, self.big_push_tmpfs,
                  self.big_pull,
-                 self.small_blobs, self.manifests, self.tokens, self.skopeo, self.auth_cost]
+                 self.small_blobs, self.manifests, self.tokens, self.skopeo, self.auth_cost,
+                 self.audit_cost]
         for step in steps:
             if self.args.only and step.__name__ not in self.args.only + ["start", "baseline_sha"]:
                 continue

@@ -8,9 +8,12 @@ PKGS=(
   clang libclang-rt-dev
   libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libyaml-dev
   libcurl4-openssl-dev libargon2-dev libpq-dev libcmocka-dev
-  python3 python3-pytest python3-requests python3-yaml
+  python3 python3-pytest python3-requests python3-yaml python3-cryptography
   postgresql
   skopeo podman uidmap fuse-overlayfs conmon crun containernetworking-plugins
+  libgnutls28-dev openssl           # native TLS (src/server/tls.c); the test certificates
+  buildah containerd ansible        # real clients in tests/e2e (test_buildah_ctr.py, test_ansible.py)
+  chromium                          # the web UI's browser test (tests/e2e/test_ui.py, playwright-core)
 )
 
 missing=()
@@ -42,7 +45,7 @@ fi
 
 # Test-only npm packages pinned in package.json / package-lock.json.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-if [ ! -d "$ROOT/node_modules/s3rver" ]; then
-  echo "deps: npm install (s3rver for the S3 tests)" >&2
+if [ ! -d "$ROOT/node_modules/s3rver" ] || [ ! -d "$ROOT/node_modules/playwright-core" ]; then
+  echo "deps: npm install (s3rver for the S3 tests, playwright-core for the UI test)" >&2
   (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi

@@ -4,7 +4,8 @@
 #   tests/pg.sh start DIR PORT   initdb into DIR/data (trust auth, loopback
 #                                only, socket in DIR), start it on 127.0.0.1:PORT
 #                                and create the database wharf_test (ICU en-US
-#                                collation by default)
+#                                collation by default); a DIR that holds a
+#                                stopped cluster is started again as it is
 #   tests/pg.sh stop DIR         stop it by the PID in its postmaster.pid
 #
 # As root the server runs as the `postgres` OS user (PostgreSQL refuses to
@@ -32,12 +33,19 @@ start)
   mkdir -p "$dir"
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
   chmod 700 "$dir"
-  as_pg "$bindir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
-    --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+  # a DIR that already holds a cluster (stopped by `stop`) is started again as it
+  # is: the fault tests stop and restart PostgreSQL under a running wharf
+  fresh=1
+  [ -f "$dir/data/PG_VERSION" ] && fresh=0
+  if [ $fresh -eq 1 ]; then
+    as_pg "$bindir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
+      --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+  fi
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off \
 -c full_page_writes=off -c max_connections=200" >/dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
+  [ $fresh -eq 1 ] || exit 0
   # A linguistic default collation (ICU en-US), as many production databases
   # have: wharf's bytewise ordering must not depend on the database's.
   as_pg "$bindir/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c \

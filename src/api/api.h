@@ -20,6 +20,7 @@ int api_user_get(struct req *r);              /* GET user/ (getLoggedInUser) */
 /* organization.c */
 int api_org_create(struct req *r);            /* POST organization/ (createOrganization) */
 int api_org_get(struct req *r);               /* GET organization/{orgname} (getOrganization) */
+int api_org_put(struct req *r);               /* PUT organization/{orgname}: email, max_robot_token_lifetime */
 int api_org_delete(struct req *r);            /* DELETE organization/{orgname} */
 /* Reads and checks the createOrganization body {"name","email",...} into a
  * valid name and email (NULL if none), both in r->pool; responds 400 and
@@ -28,6 +29,13 @@ int api_org_body(struct req *r, const char **out_name, const char **out_email);
 
 /* robot.c: with {orgname} the org's robots, without it the caller's own */
 int api_robot_list(struct req *r);            /* GET .../robots (getOrgRobots, getUserRobots) */
+/* ?unused_days=N (wharf extension, api/robot_unused.c): *out = the time
+ * before which a robot counts as unused (0: no filter); responds 400 and
+ * returns -1 for a bad N. */
+int api_robot_unused_param(struct req *r, int64_t *out);
+/* Keeps, in order, the robots never used or last used before `before`
+ * (0: all); returns how many. */
+size_t api_robot_unused_filter(struct ident_account *robots, size_t n, int64_t before);
 int api_robot_get(struct req *r);             /* GET .../robots/{robot_shortname} */
 int api_robot_put(struct req *r);             /* PUT: create (201) or update (200) */
 int api_robot_delete(struct req *r);          /* DELETE: 204 */
@@ -72,6 +80,8 @@ int api_repo_new_body(struct req *r, struct api_repo_new *out, json_t *body);
 int api_robot_federation_get(struct req *r);    /* GET .../robots/{short}/federation */
 int api_robot_federation_set(struct req *r);    /* POST: replaces the list */
 int api_robot_federation_delete(struct req *r); /* DELETE: empties it */
+/* robot_fedexchange.c: GET /oauth2/federation/robot/token (OIDC JWT -> 1-hour robot token) */
+int api_robot_federation_exchange(struct req *r);
 
 /* discovery.c */
 int api_discovery(struct req *r);             /* GET discovery: Swagger 2.0 from the route table */

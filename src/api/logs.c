@@ -9,6 +9,13 @@
  * bound, without the added day. Pages are keyset cursors (the last entry's
  * time and id, base64url) in next_page.
  *
+ * Beyond Quay, organization logs take filters (docs/audit.md): kind= (one
+ * kind or a comma list), repository= (name or ns/name), robot= (short or
+ * full name) and ip= (address or CIDR). The first three are store queries
+ * over an index each; ip= is checked here on the entries the store returns,
+ * scanning at most SCAN_MAX of them per page (a page can come back short,
+ * with next_page set, when few entries match).
+ *
  * Entries name their namespace by a snapshot, so a name deleted and taken
  * again would show its former holder's entries: each scope reads only
  * entries from the current namespace account's creation on. */
@@ -19,8 +26,10 @@
 
 #include "api/api.h"
 #include "api/logs.h"
+#include "api/logs_int.h"
 #include "audit/audit.h"
 #include "util/base64.h"
+#include "util/cidr.h"
 #include "util/err.h"
 #include "util/pool.h"
 #include "util/timeutil.h"
@@ -29,15 +38,12 @@
 #define PAGE 20                 /* entries per page (Quay's LOGS_PER_PAGE) */
 #define AGGREGATE_SPAN (31 * DAY)
 #define SYNC_MS 2000            /* wait for entries still queued before reading */
+#define SCAN_MAX 5000           /* entries looked at for one page of an ip= query */
+#define SCAN_BATCH 200
+#define FILTER_MAX 1024         /* longest filter value */
+#define NOBODY "\x01"           /* a name no account, repository or kind has */
 
 enum { WHEN_NONE = 0, WHEN_DATE = 1, WHEN_EXACT = 2 };
-
-/* Whose log: one of ns and repo, and the earliest time that is theirs. */
-struct log_scope {
-  const char *ns;
-  const char *repo;
-  int64_t floor;
-};
 
 /* Unix time of y-m-d h:mi:s UTC; -1 unless it is a real date and time. */
 static int64_t utc(int y, int m, int d, int h, int mi, int s)
@@ -80,7 +86,7 @@ static int parse_when(int64_t *out, const char *s)
 
 /* The [start, end) the request asks for; responds 400 and returns -1 for
  * an end before the start, or (aggregate) a span over 31 days. */
-static int log_range(struct req *r, int64_t *out_start, int64_t *out_end, int aggregate)
+int logs_range(struct req *r, int64_t *out_start, int64_t *out_end, int aggregate)
 {
   int64_t now = time_now(), start, end;
   if (!parse_when(&start, req_query(r, "starttime")))
@@ -119,14 +125,14 @@ static int ns_floor(struct req *r, int64_t *out, const char *ns, int must_exist,
   return 0;
 }
 
-static int scope_org(struct req *r, struct log_scope *out)
+int logs_scope_org(struct req *r, struct log_scope *out)
 {
   out->ns = req_param(r, "orgname");
   out->repo = NULL;
   return ns_floor(r, &out->floor, out->ns, 1, 1);
 }
 
-static int scope_repo(struct req *r, struct log_scope *out)
+int logs_scope_repo(struct req *r, struct log_scope *out)
 {
   struct ident_repo repo;
   const char *ns, *name;
@@ -142,7 +148,7 @@ static int scope_repo(struct req *r, struct log_scope *out)
   return ns_floor(r, &out->floor, ns, 0, 0);
 }
 
-static int scope_user(struct req *r, struct log_scope *out)
+int logs_scope_user(struct req *r, struct log_scope *out)
 {
   struct ident_account a;
   int rc = ident_account_get(r->app->meta, r->pool, &a, r->principal.id);
@@ -166,6 +172,77 @@ static void scope_query(struct audit_query *q, struct req *r, const struct log_s
   q->performer = with_performer ? req_query(r, "performer") : NULL;
   q->start = start > sc->floor ? start : sc->floor;
   q->end = end;
+}
+
+/* kind=a,b,...: up to AUDIT_KINDS_MAX names into q (pool copies). */
+static int filter_kinds(struct req *r, struct audit_query *q, const char *v)
+{
+  char *copy = pool_strdup(r->pool, v);
+  if (!copy)
+    return api_internal(r, ERR_NOMEM, "log filter"), -1;
+  for (char *save = NULL, *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+    if (q->nkinds == AUDIT_KINDS_MAX)
+      return api_message(r, "Too many kinds in kind= (at most 8)"), -1;
+    q->kinds[q->nkinds++] = k;
+  }
+  if (!q->nkinds)
+    q->kinds[q->nkinds++] = NOBODY; /* "kind=," names no kind */
+  return 0;
+}
+
+/* robot= (short name: a robot of the scope's namespace) narrows the
+ * performer; with a different performer= nothing matches. */
+static int filter_robot(struct req *r, struct audit_query *q, const char *ns, const char *v)
+{
+  const char *full = strchr(v, '+') ? v : pool_printf(r->pool, "%s+%s", ns ? ns : "", v);
+  if (!full)
+    return api_internal(r, ERR_NOMEM, "log filter"), -1;
+  if (q->performer && *q->performer && strcmp(q->performer, full) != 0)
+    full = NOBODY;
+  q->performer = full;
+  return 0;
+}
+
+/* repository= (name, or ns/name within the scope's namespace). */
+static int filter_repo(struct req *r, struct audit_query *q, const char *ns, const char *v)
+{
+  const char *full = v;
+  size_t nl = ns ? strlen(ns) : 0;
+  if (!strchr(v, '/'))
+    full = pool_printf(r->pool, "%s/%s", ns ? ns : "", v);
+  else if (ns && (strncmp(v, ns, nl) != 0 || v[nl] != '/'))
+    full = NOBODY;
+  if (!full)
+    return api_internal(r, ERR_NOMEM, "log filter"), -1;
+  q->filter_repository = full;
+  return 0;
+}
+
+int logs_filter(struct req *r, struct log_filter *f, const struct log_scope *sc, int64_t start,
+                int64_t end, int with_performer, int with_filters)
+{
+  memset(f, 0, sizeof(*f));
+  scope_query(&f->q, r, sc, start, end, with_performer);
+  if (!with_filters)
+    return 0;
+  const char *kind = req_query(r, "kind"), *ip = req_query(r, "ip");
+  const char *robot = req_query(r, "robot"), *repo = req_query(r, "repository");
+  const char *vals[] = { kind, ip, robot, repo };
+  for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+    if (vals[i] && strlen(vals[i]) > FILTER_MAX)
+      return api_message(r, "Filter value too long"), -1;
+  if (kind && *kind && filter_kinds(r, &f->q, kind))
+    return -1;
+  if (robot && *robot && filter_robot(r, &f->q, sc->ns, robot))
+    return -1;
+  if (repo && *repo && filter_repo(r, &f->q, sc->ns, repo))
+    return -1;
+  if (ip && *ip) {
+    if (cidr_valid(ip, strlen(ip)) != 0)
+      return api_message(r, "Invalid ip filter: expected an IP address or CIDR"), -1;
+    f->ip = ip;
+  }
+  return 0;
 }
 
 /* next_page: "<time>.<id>" of the last entry shown, base64url. */
@@ -200,7 +277,7 @@ static void cursor_decode(struct audit_query *q, const char *token)
 /* Spec §5's entry: kind, metadata, ip, datetime, performer (absent when
  * none; robots are kind "user" with is_robot). The performer is the
  * snapshot taken when it acted, so a deleted robot is still named. */
-static json_t *entry_json(const struct audit_entry *e)
+json_t *logs_entry_json(const struct audit_entry *e)
 {
   json_t *md = json_loads(e->metadata_json, 0, NULL);
   if (!json_is_object(md)) {
@@ -219,35 +296,73 @@ static json_t *entry_json(const struct audit_entry *e)
   return j;
 }
 
-static int logs_list(struct req *r, const struct log_scope *sc, int with_performer)
+/* Up to PAGE entries matching f into page[], newest first; *out_last is
+ * the last entry looked at when more may follow (the cursor of next_page),
+ * NULL at the end. Without an ip= filter one store page; with one, store
+ * pages until PAGE match or SCAN_MAX were looked at. */
+static int logs_page(const struct audit_entry **page, size_t *out_n,
+                     const struct audit_entry **out_last, struct req *r, struct log_filter *f)
 {
-  struct audit_query q;
-  struct audit_entry *entries = NULL;
+  size_t n = 0, scanned = 0;
+  const struct audit_entry *last = NULL;
+  for (;;) {
+    struct audit_entry *e = NULL;
+    size_t got = 0;
+    int more = 0;
+    size_t want = f->ip ? SCAN_BATCH : PAGE;
+    int rc = audit_store_list(r->app->meta, r->pool, &e, &got, &more, &f->q, want);
+    if (rc)
+      return rc;
+    size_t i = 0;
+    for (; i < got && n < PAGE; i++) {
+      last = &e[i];
+      if (!f->ip || cidr_list_match(f->ip, e[i].ip))
+        page[n++] = &e[i];
+    }
+    scanned += i;
+    if (i < got || (more && (n == PAGE || scanned >= SCAN_MAX)))
+      break; /* more follow */
+    if (!more) {
+      last = NULL;
+      break;
+    }
+    f->q.before_time = last->created_at;
+    f->q.before_id = last->id;
+  }
+  *out_n = n;
+  *out_last = last;
+  return 0;
+}
+
+static int logs_list(struct req *r, const struct log_scope *sc, int with_performer,
+                     int with_filters)
+{
+  struct log_filter f;
+  const struct audit_entry *page[PAGE], *last = NULL;
   size_t n = 0;
-  int more = 0;
   int64_t start, end;
-  if (log_range(r, &start, &end, 0))
+  if (logs_range(r, &start, &end, 0))
     return 0;
-  scope_query(&q, r, sc, start, end, with_performer);
-  cursor_decode(&q, req_query(r, "next_page"));
+  if (logs_filter(r, &f, sc, start, end, with_performer, with_filters))
+    return 0;
+  cursor_decode(&f.q, req_query(r, "next_page"));
   audit_sync(r->app, SYNC_MS); /* what this caller did is in the log */
-  int rc = q.start < q.end ? audit_store_list(r->app->meta, r->pool, &entries, &n, &more, &q, PAGE)
-                           : 0;
+  int rc = f.q.start < f.q.end ? logs_page(page, &n, &last, r, &f) : 0;
   if (rc)
     return api_internal(r, rc, "log list");
   json_t *logs = json_array();
   for (size_t i = 0; logs && i < n; i++)
-    if (json_array_append_new(logs, entry_json(&entries[i]))) {
+    if (json_array_append_new(logs, logs_entry_json(page[i]))) {
       json_decref(logs);
       logs = NULL;
     }
   json_t *j = logs ? json_pack("{s:o, s:o, s:o}", "start_time", api_date(start), "end_time",
                                api_date(end), "logs", logs)
                    : NULL;
-  const char *next = j && more && n ? cursor_encode(r, &entries[n - 1]) : NULL;
+  const char *next = j && last ? cursor_encode(r, last) : NULL;
   if (next)
     json_object_set_new(j, "next_page", json_string(next));
-  if (!j || (more && n && !next)) {
+  if (!j || (last && !next)) {
     json_decref(j);
     return api_internal(r, ERR_NOMEM, "log list");
   }
@@ -260,7 +375,7 @@ static int logs_aggregate(struct req *r, const struct log_scope *sc, int with_pe
   struct audit_count *counts = NULL;
   size_t n = 0;
   int64_t start, end;
-  if (log_range(r, &start, &end, 1))
+  if (logs_range(r, &start, &end, 1))
     return 0;
   scope_query(&q, r, sc, start, end, with_performer);
   audit_sync(r->app, SYNC_MS);
@@ -283,35 +398,35 @@ static int logs_aggregate(struct req *r, const struct log_scope *sc, int with_pe
 int api_logs_org(struct req *r)
 {
   struct log_scope sc;
-  return scope_org(r, &sc) ? 0 : logs_list(r, &sc, 1);
+  return logs_scope_org(r, &sc) ? 0 : logs_list(r, &sc, 1, 1);
 }
 
 int api_logs_repo(struct req *r)
 {
   struct log_scope sc;
-  return scope_repo(r, &sc) ? 0 : logs_list(r, &sc, 0);
+  return logs_scope_repo(r, &sc) ? 0 : logs_list(r, &sc, 0, 0);
 }
 
 int api_logs_user(struct req *r)
 {
   struct log_scope sc;
-  return scope_user(r, &sc) ? 0 : logs_list(r, &sc, 1);
+  return logs_scope_user(r, &sc) ? 0 : logs_list(r, &sc, 1, 0);
 }
 
 int api_logs_org_aggregate(struct req *r)
 {
   struct log_scope sc;
-  return scope_org(r, &sc) ? 0 : logs_aggregate(r, &sc, 1);
+  return logs_scope_org(r, &sc) ? 0 : logs_aggregate(r, &sc, 1);
 }
 
 int api_logs_repo_aggregate(struct req *r)
 {
   struct log_scope sc;
-  return scope_repo(r, &sc) ? 0 : logs_aggregate(r, &sc, 0);
+  return logs_scope_repo(r, &sc) ? 0 : logs_aggregate(r, &sc, 0);
 }
 
 int api_logs_user_aggregate(struct req *r)
 {
   struct log_scope sc;
-  return scope_user(r, &sc) ? 0 : logs_aggregate(r, &sc, 1);
+  return logs_scope_user(r, &sc) ? 0 : logs_aggregate(r, &sc, 1);
 }

@@ -13,5 +13,9 @@ int api_logs_user(struct req *r);             /* GET user/logs */
 int api_logs_org_aggregate(struct req *r);    /* GET organization/{orgname}/aggregatelogs */
 int api_logs_repo_aggregate(struct req *r);   /* GET repository/{repository}/aggregatelogs */
 int api_logs_user_aggregate(struct req *r);   /* GET user/aggregatelogs */
+int api_logs_org_export(struct req *r);       /* POST organization/{orgname}/exportlogs */
+int api_logs_repo_export(struct req *r);      /* POST repository/{repository}/exportlogs */
+int api_logs_user_export(struct req *r);      /* POST user/exportlogs */
+int api_logs_export_get(struct req *r);       /* GET exportedlogs/{exportid}: the requester's file */
 
 #endif

@@ -1,6 +1,7 @@
-/* Organizations (spec §4.1): create, view, delete. A new org gets the team
- * `owners` (org admin) holding its creator. Org names follow the username
- * rules; names are unique across users, orgs and robots. */
+/* Organizations (spec §4.1): create, view, change, delete. A new org gets
+ * the team `owners` (org admin) holding its creator. Org names follow the
+ * username rules; names are unique across users, orgs and robots. PUT also
+ * takes the wharf extension max_robot_token_lifetime (docs/robots.md). */
 #include <string.h>
 
 #include "api/api.h"
@@ -13,6 +14,8 @@
 
 #define EMAIL_MAX 254
 #define TAG_EXPIRATION_DEFAULT 1209600
+#define LIFETIME_MIN 60                   /* shortest max_robot_token_lifetime */
+#define LIFETIME_MAX (10LL * 366 * 86400) /* longest: robot_token.c's token_expiration cap */
 
 /* A plausible address: local@domain.tld, printable, no spaces. */
 static int email_valid(const char *s)
@@ -166,7 +169,15 @@ int api_org_get(struct req *r)
   json_t *j = json_pack("{s:s, s:s, s:o, s:b, s:b}", "name", org.name, "email",
                         is_admin && org.email ? org.email : "", "avatar",
                         api_avatar(org.name, "org"), "is_admin", is_admin, "is_member", is_member);
+  int64_t max_life = 0;
+  if (j && is_admin && ident_token_lifetime_get(r->app->meta, &max_life, org.id) != 0) {
+    json_decref(j);
+    return api_internal(r, ERR_IO, "org view");
+  }
   if (j && is_admin) {
+    /* wharf: the longest robot token lifetime, null when there is none */
+    json_object_set_new(j, "max_robot_token_lifetime",
+                        max_life ? json_integer(max_life) : json_null());
     json_object_set_new(j, "invoice_email", json_false());
     json_object_set_new(j, "invoice_email_address", json_null());
     json_object_set_new(j, "tag_expiration_s", json_integer(TAG_EXPIRATION_DEFAULT));
@@ -177,6 +188,83 @@ int api_org_get(struct req *r)
   if (!j)
     return api_internal(r, ERR_NOMEM, "org view");
   return req_respond_json(r, 200, j);
+}
+
+/* The PUT body: email (NULL: unchanged) and max_robot_token_lifetime (-1:
+ * unchanged, 0: none). Quay's tag_expiration_s is fixed here: any other value
+ * is refused rather than silently ignored. Responds 400 on bad input. */
+static int org_put_body(struct req *r, const char **out_email, int64_t *out_life)
+{
+  json_t *body = NULL;
+  const char *email = NULL, *ignored;
+  int64_t life = -1;
+  int rc = -1;
+  if (api_json_body(r, &body, 0))
+    return -1;
+  if (api_json_string(r, &email, body, "email", 1024, 0) ||
+      api_json_string(r, &ignored, body, "contact_email", 1024, 0) ||
+      api_json_string(r, &ignored, body, "invoice_email_address", 1024, 0))
+    goto out;
+  if (email && !email_valid(email)) {
+    req_error(r, 400, "invalid_request",
+              pool_printf(r->pool, "Invalid email address: %s", utf8_clean(r->pool, email, 300)),
+              NULL);
+    goto out;
+  }
+  json_t *tag = json_object_get(body, "tag_expiration_s");
+  if (tag && !json_is_null(tag) &&
+      (!json_is_integer(tag) || json_integer_value(tag) != TAG_EXPIRATION_DEFAULT)) {
+    req_error(r, 400, "invalid_request",
+              "tag_expiration_s cannot be changed: wharf keeps untagged manifests for "
+              "gc_untagged_expiry (a server setting)", NULL);
+    goto out;
+  }
+  json_t *lj = json_object_get(body, "max_robot_token_lifetime");
+  if (lj && json_is_null(lj))
+    life = 0;
+  else if (lj && json_is_integer(lj) &&
+           (json_integer_value(lj) == 0 || (json_integer_value(lj) >= LIFETIME_MIN &&
+                                            json_integer_value(lj) <= LIFETIME_MAX)))
+    life = json_integer_value(lj);
+  else if (lj) {
+    req_error(r, 400, "invalid_request",
+              "max_robot_token_lifetime must be a number of seconds between 60 and 316224000 "
+              "(10 years), or 0 or null for no maximum", NULL);
+    goto out;
+  }
+  *out_email = email ? pool_strdup(r->pool, email) : NULL;
+  *out_life = life;
+  rc = 0;
+out:
+  json_decref(body);
+  return rc;
+}
+
+int api_org_put(struct req *r)
+{
+  struct ident_account org;
+  const char *email = NULL;
+  int64_t life = -1, old_life = 0;
+  if (org_lookup(r, &org) || org_put_body(r, &email, &life))
+    return 0;
+  int rc = ident_token_lifetime_get(r->app->meta, &old_life, org.id);
+  if (!rc && (email || life >= 0))
+    rc = ident_org_update(r->app->meta, org.id, email, life);
+  if (rc == ERR_NOTFOUND) /* deleted concurrently */
+    return req_error(r, 404, "not_found", "Not Found", NULL);
+  if (rc)
+    return api_internal(r, rc, "org update");
+  if (email && (!org.email || strcmp(email, org.email) != 0))
+    req_audit(r, "org_change_email", org.name, NULL,
+              json_pack("{s:s, s:s}", "namespace", org.name, "email", email));
+  if (life >= 0 && life != old_life) {
+    LOG(LOG_INFO, "organization %s: max robot token lifetime %lld s, set by %s", org.name,
+        (long long)life, r->principal.name);
+    req_audit(r, "org_change_robot_token_lifetime", org.name, NULL,
+              json_pack("{s:s, s:I, s:I}", "namespace", org.name, "max_robot_token_lifetime",
+                        (json_int_t)life, "previous", (json_int_t)old_life));
+  }
+  return api_org_get(r);
 }
 
 int api_org_delete(struct req *r)

@@ -4,7 +4,9 @@
  * user robots belong to the calling user.
  *
  * Tokens are 64 random characters, stored as keys_index() (the lookup
- * key) and keys_encrypt() (so admins can read them again, as in Quay);
+ * key) and keys_encrypt() (so admins can read them again, as in Quay;
+ * not in show-once mode, robot_tokens: show_once, where `token` is null
+ * except in the response that made it);
  * regeneration replaces the credential in one transaction so the old token
  * stops working at once. Tokens go only into response bodies, never logs.
  *
@@ -17,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "api/api.h"
+#include "api/robot_audit.h"
 #include "api/robot_int.h"
 #include "auth/keys.h"
 #include "auth/token.h"
@@ -69,10 +72,11 @@ int robot_find(struct req *r, struct ident_account *out, const struct ident_acco
 }
 
 /* Draws a fresh token (expiring at expires_at, 0: never) and makes it the
- * robot's only one. */
-static int robot_token_new(struct app *app, int64_t robot_id, int64_t expires_at)
+ * robot's only one; the token in clear into out_token[TOKEN_LEN + 1]. */
+static int robot_token_new(struct app *app, char *out_token, int64_t robot_id,
+                           int64_t expires_at)
 {
-  return robot_token_make(app, NULL, NULL, robot_id, NULL, expires_at, 1);
+  return robot_token_make(app, NULL, out_token, robot_id, NULL, expires_at, 1);
 }
 
 int api_robot_json(json_t **out, struct req *r, const struct ident_account *robot, unsigned flags)
@@ -92,10 +96,16 @@ int api_robot_json(json_t **out, struct req *r, const struct ident_account *robo
     }
     json_object_set_new(j, "unstructured_metadata", md);
   }
-  if (flags & API_ROBOT_TOKEN) {
+  if ((flags & API_ROBOT_TOKEN) && robot_show_once(r->app)) {
+    /* shown once, by the response that made it (docs/robots.md) */
+    rc = json_object_set_new(j, "token", json_null()) ? ERR_NOMEM : 0;
+  } else if (flags & API_ROBOT_TOKEN) {
     struct ident_cred cred;
     rc = robot_cred_current(&cred, r, robot->id); /* newest unexpired */
-    if (rc == 0) {
+    if (rc == 0 && !cred.secret_enc) {
+      /* made in show-once mode: there is no copy to read back */
+      rc = json_object_set_new(j, "token", json_null()) ? ERR_NOMEM : 0;
+    } else if (rc == 0) {
       char *tok = NULL;
       size_t len = 0;
       rc = keys_decrypt(r->app->keys, &tok, &len, cred.secret_enc);
@@ -122,12 +132,17 @@ int api_robot_json(json_t **out, struct req *r, const struct ident_account *robo
   return 0;
 }
 
-/* Responds with the robot view of `flags`. */
+/* Responds with the robot view of `flags`; a token the request just made
+ * (fresh, may be NULL) is shown as `token` even in show-once mode. */
 static int robot_respond(struct req *r, unsigned status, const struct ident_account *robot,
-                         unsigned flags)
+                         unsigned flags, const char *fresh)
 {
   json_t *j = NULL;
-  int rc = api_robot_json(&j, r, robot, flags);
+  int rc = api_robot_json(&j, r, robot, fresh ? flags & ~(unsigned)API_ROBOT_TOKEN : flags);
+  if (!rc && fresh && json_object_set_new(j, "token", json_string(fresh))) {
+    json_decref(j);
+    rc = ERR_NOMEM;
+  }
   if (rc)
     return api_internal(r, rc, "robot view");
   return req_respond_json(r, status, j);
@@ -201,9 +216,13 @@ int api_robot_list(struct req *r)
     return 0;
   int want_token = is_admin && api_bool_param(r, "token", 1);
   int want_perms = is_admin && api_bool_param(r, "permissions", 0);
+  int64_t unused_before;
+  if (api_robot_unused_param(r, &unused_before))
+    return 0;
   int rc = ident_robot_list(r->app->meta, r->pool, &robots, &n, ns.id, ROBOT_LIST_MAX);
   if (rc)
     return api_internal(r, rc, "robot list");
+  n = api_robot_unused_filter(robots, n, unused_before);
   if (n > 1)
     qsort(robots, n, sizeof(*robots), by_last_accessed);
   if (n > limit)
@@ -232,7 +251,7 @@ int api_robot_get(struct req *r)
   int is_admin;
   if (robot_ns(r, &ns, &is_admin) || robot_find(r, &robot, &ns))
     return 0;
-  return robot_respond(r, 200, &robot, API_ROBOT_TOKEN | API_ROBOT_META);
+  return robot_respond(r, 200, &robot, API_ROBOT_TOKEN | API_ROBOT_META, NULL);
 }
 
 int api_robot_body(struct req *r, const char **out_desc, char **out_md)
@@ -275,7 +294,12 @@ out:
 static int robot_update(struct req *r, struct ident_account *robot, const char *desc,
                         const char *md, const struct robot_ext *ext)
 {
+  char token[TOKEN_LEN + 1] = "";
+  int was_enabled = robot->enabled;
+  const char *was_allowed = robot->allowed_cidrs; /* pool memory: survives the re-read */
   int rc = robot_ext_apply(r, robot, ext);
+  if (!rc)
+    robot_audit_access(r, robot, was_enabled, was_allowed);
   if (!rc && (desc || md))
     rc = ident_robot_update(r->app->meta, robot->id, desc, md);
   if (!rc && (desc || md))
@@ -285,11 +309,14 @@ static int robot_update(struct req *r, struct ident_account *robot, const char *
     struct ident_cred cred;
     rc = ident_cred_latest(r->app->meta, r->pool, &cred, robot->id, CRED_ROBOT);
     if (rc == ERR_NOTFOUND)
-      rc = robot_token_new(r->app, robot->id, ext->expires_at);
+      rc = robot_token_new(r->app, token, robot->id, ext->expires_at);
   }
-  if (rc)
-    return api_internal(r, rc, "robot update");
-  return robot_respond(r, 200, robot, API_ROBOT_TOKEN | API_ROBOT_META);
+  if (!rc)
+    rc = robot_respond(r, 200, robot, API_ROBOT_TOKEN | API_ROBOT_META, *token ? token : NULL);
+  else
+    rc = api_internal(r, rc, "robot update");
+  OPENSSL_cleanse(token, sizeof(token));
+  return rc;
 }
 
 int api_robot_put(struct req *r)
@@ -311,7 +338,8 @@ int api_robot_put(struct req *r)
                      pool_printf(r->pool, "The name for the robot '%s' is invalid: %s",
                                  utf8_clean(r->pool, shortname, 300), problem), NULL);
   struct robot_ext ext;
-  if (api_robot_body(r, &desc, &md) || robot_ext_body(r, &ext))
+  if (api_robot_body(r, &desc, &md) || robot_ext_body(r, &ext) ||
+      robot_expiry_policy(r, &ext.expires_at, ns.id))
     return 0;
   const char *full = pool_printf(r->pool, "%s+%s", ns.name, shortname);
   for (int attempt = 0; attempt < 2; attempt++) {
@@ -337,12 +365,14 @@ int api_robot_put(struct req *r)
   }
   if (rc)
     return api_internal(r, rc, "robot create");
-  rc = robot_token_new(r->app, robot.id, ext.expires_at);
+  char token[TOKEN_LEN + 1];
+  rc = robot_token_new(r->app, token, robot.id, ext.expires_at);
   if (!rc)
     rc = ident_account_get(r->app->meta, r->pool, &robot, robot.id);
   if (!rc)
     rc = robot_ext_apply(r, &robot, &ext);
   if (rc) {
+    OPENSSL_cleanse(token, sizeof(token));
     ident_account_delete(r->app->meta, robot.id);
     return api_internal(r, rc, "robot token");
   }
@@ -350,7 +380,10 @@ int api_robot_put(struct req *r)
   req_audit(r, "create_robot", ns.name, NULL,
             json_pack("{s:s, s:s?, s:o?}", "robot", shortname, "description", desc,
                       "unstructured_metadata", md ? json_loads(md, 0, NULL) : NULL));
-  return robot_respond(r, 201, &robot, API_ROBOT_TOKEN | API_ROBOT_META);
+  robot_audit_access(r, &robot, 1, NULL); /* created disabled or with allowed_ips */
+  rc = robot_respond(r, 201, &robot, API_ROBOT_TOKEN | API_ROBOT_META, token);
+  OPENSSL_cleanse(token, sizeof(token));
+  return rc;
 }
 
 int api_robot_delete(struct req *r)
@@ -377,7 +410,8 @@ int api_robot_regenerate(struct req *r)
   if (robot_ns(r, &ns, &is_admin) || robot_find(r, &robot, &ns))
     return 0;
   int64_t prev_until = 0;
-  int rc = robot_rotate(r, &prev_until, &robot);
+  char token[TOKEN_LEN + 1];
+  int rc = robot_rotate(r, &prev_until, token, &robot);
   if (rc == 1) /* responded: bad grace_period or token_expiration */
     return 0;
   if (rc == ERR_NOTFOUND)
@@ -385,9 +419,10 @@ int api_robot_regenerate(struct req *r)
   if (rc)
     return api_internal(r, rc, "robot token");
   LOG(LOG_INFO, "robot %s token regenerated by %s", robot.name, r->principal.name);
-  req_audit(r, "regenerate_robot_token", ns.name, NULL,
-            json_pack("{s:s}", "robot", req_param(r, "robot_shortname")));
-  return robot_respond_rotated(r, &robot, prev_until);
+  robot_audit_regenerate(r, &robot, prev_until);
+  rc = robot_respond_rotated(r, &robot, prev_until, token);
+  OPENSSL_cleanse(token, sizeof(token));
+  return rc;
 }
 
 int api_robot_permissions(struct req *r)

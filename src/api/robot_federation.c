@@ -1,8 +1,8 @@
 /* Keyless federation configuration of robots (spec §2.4):
  * GET/POST/DELETE …/robots/{short}/federation. POST replaces the list of
- * {"issuer","subject"} pairs, DELETE empties it. Only the configuration is
- * kept here; exchanging an external OIDC token for a robot token is a
- * later feature (issue 8). */
+ * {"issuer","subject"} pairs, DELETE empties it. wharf also keeps an
+ * optional "audience" per entry (Quay drops it): when set, the exchanged
+ * token's aud must hold it. The exchange itself is robot_fedexchange.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,9 +62,15 @@ static json_t *fed_parse(struct req *r, json_t *body)
   json_array_foreach(body, i, e) {
     const char *iss = json_string_value(json_object_get(e, "issuer"));
     const char *sub = json_string_value(json_object_get(e, "subject"));
+    json_t *audj = json_object_get(e, "audience");
+    const char *aud = json_string_value(audj);
     if (!iss || !sub || !*iss || !*sub || strlen(iss) > FED_FIELD_MAX ||
         strlen(sub) > FED_FIELD_MAX) {
       fed_invalid(r, "Missing one or more required fields (issuer, subject)");
+      goto fail;
+    }
+    if ((audj && !json_is_null(audj) && !aud) || (aud && strlen(aud) > FED_FIELD_MAX)) {
+      fed_invalid(r, "audience must be a string");
       goto fail;
     }
     if (strncmp(iss, "http://", 7) != 0 && strncmp(iss, "https://", 8) != 0) {
@@ -80,7 +86,10 @@ static json_t *fed_parse(struct req *r, json_t *body)
         goto fail;
       }
     }
-    json_array_append_new(out, json_pack("{s:s, s:s}", "issuer", iss, "subject", sub));
+    json_t *entry = json_pack("{s:s, s:s}", "issuer", iss, "subject", sub);
+    if (entry && aud && *aud)
+      json_object_set_new(entry, "audience", json_string(aud));
+    json_array_append_new(out, entry);
   }
   return out;
 fail:

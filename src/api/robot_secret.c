@@ -2,7 +2,8 @@
  * robot's credentials in the form each consumer pastes (a wharf extension,
  * docs/api.md). The token is read back as getOrgRobot does (decrypted with
  * the server key), so the route needs the same rights: org admin (scope
- * org:admin) or, under user/robots, the caller's own robot.
+ * org:admin) or, under user/robots, the caller's own robot. In show-once
+ * mode there is nothing to read back: 400 saying so.
  *
  * Body: {"format","robot","registry","filename","content"} where content is
  * the file itself; CI formats also carry {"secret_name","token"}: their
@@ -16,6 +17,7 @@
 
 #include "api/api.h"
 #include "api/health.h"
+#include "api/robot_int.h"
 #include "util/base64.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -168,6 +170,12 @@ static int secret_robot(struct req *r, struct ident_account *robot, const char *
     return api_message(r, "Could not find robot with specified username"), -1;
   if (rc)
     return api_internal(r, rc, "robot lookup"), -1;
+  if (robot_show_once(r->app))
+    return req_error(r, 400, "invalid_request",
+                     "This server shows robot tokens only once, in the response that creates "
+                     "them (robot_tokens: show_once), so it cannot build credentials for an "
+                     "existing token: regenerate the token (or add one with POST .../tokens) "
+                     "and use the token from that response", NULL), -1;
   json_t *j = NULL;
   rc = api_robot_json(&j, r, robot, API_ROBOT_TOKEN);
   if (rc)

@@ -11,8 +11,10 @@
 
 #include <openssl/crypto.h>
 
+#include "api/robot_audit.h"
 #include "api/robot_int.h"
 #include "auth/keys.h"
+#include "config/config.h"
 #include "util/cidr.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -26,6 +28,11 @@
 #define GRACE_MAX (30LL * 86400)      /* longest grace_period */
 #define EXPIRES_SOON (14 * 86400)     /* expires_soon window */
 
+int robot_show_once(const struct app *app)
+{
+  return app->cfg && app->cfg->robot_tokens && strcmp(app->cfg->robot_tokens, "show_once") == 0;
+}
+
 int robot_token_make(struct app *app, int64_t *out_id, char *out_token, int64_t robot_id,
                      const char *label, int64_t expires_at, int replace)
 {
@@ -35,7 +42,7 @@ int robot_token_make(struct app *app, int64_t *out_id, char *out_token, int64_t 
   int rc = token_generate(token);
   if (!rc)
     rc = keys_index(app->keys, idx, token, TOKEN_LEN);
-  if (!rc)
+  if (!rc && !robot_show_once(app)) /* show-once: the index alone, no way back */
     rc = keys_encrypt(app->keys, &enc, token, TOKEN_LEN);
   if (rc)
     goto out;
@@ -101,6 +108,7 @@ int robot_json_ext(json_t *j, struct req *r, const struct ident_account *robot)
     s += n + (s[n] == ',');
   }
   if (!ips || json_object_set_new(j, "enabled", json_boolean(robot->enabled)) ||
+      json_object_set_new(j, "allowed_cidrs", json_deep_copy(ips)) ||
       json_object_set_new(j, "allowed_ips", ips) ||
       json_object_set_new(j, "expires_at", time_json(exp)) ||
       json_object_set_new(j, "expires_soon",
@@ -181,6 +189,14 @@ int robot_ext_body(struct req *r, struct robot_ext *out)
     return -1;
   json_t *en = body ? json_object_get(body, "enabled") : NULL;
   json_t *ips = body ? json_object_get(body, "allowed_ips") : NULL;
+  json_t *cidrs = body ? json_object_get(body, "allowed_cidrs") : NULL; /* issue 8's name */
+  if (ips && cidrs && !json_equal(ips, cidrs)) {
+    req_error(r, 400, "invalid_request",
+              "allowed_cidrs is another name for allowed_ips: give one of them", NULL);
+    goto out;
+  }
+  if (!ips)
+    ips = cidrs;
   if (en && !json_is_boolean(en)) {
     req_error(r, 400, "invalid_request", "'enabled' must be true or false", NULL);
     goto out;
@@ -199,6 +215,31 @@ int robot_ext_body(struct req *r, struct robot_ext *out)
 out:
   json_decref(body);
   return rc;
+}
+
+int robot_expiry_policy(struct req *r, int64_t *exp, int64_t owner_id)
+{
+  int64_t max = 0, now = time_now();
+  int rc = ident_token_lifetime_get(r->app->meta, &max, owner_id);
+  if (rc == ERR_NOTFOUND)
+    rc = 0; /* the owner went meanwhile: the store refuses the token */
+  if (rc)
+    return api_internal(r, rc, "token lifetime"), -1;
+  if (max <= 0)
+    return 0;
+  if (*exp == 0) {
+    *exp = now + max;
+    return 0;
+  }
+  if (*exp > now + max) {
+    req_error(r, 400, "invalid_request",
+              pool_printf(r->pool, "token_expiration is beyond this organization's maximum "
+                          "robot token lifetime of %lld seconds: ask for at most that, or "
+                          "leave token_expiration out to get the maximum", (long long)max),
+              NULL);
+    return -1;
+  }
+  return 0;
 }
 
 int robot_ext_apply(struct req *r, struct ident_account *robot, const struct robot_ext *ext)
@@ -240,21 +281,23 @@ static int parse_grace(struct req *r, int64_t *out, json_t *body)
   return 0;
 }
 
-int robot_rotate(struct req *r, int64_t *out_until, const struct ident_account *robot)
+int robot_rotate(struct req *r, int64_t *out_until, char *out_token,
+                 const struct ident_account *robot)
 {
   json_t *body = NULL;
   int64_t grace = 0, exp = 0, id = 0;
   if (api_json_body(r, &body, 1))
     return 1;
   int bad = parse_grace(r, &grace, body) ||
-            parse_expiration(r, &exp, body ? json_object_get(body, "token_expiration") : NULL);
+            parse_expiration(r, &exp, body ? json_object_get(body, "token_expiration") : NULL) ||
+            robot_expiry_policy(r, &exp, robot->owner_id);
   json_decref(body);
   if (bad)
     return 1;
   if (grace == 0) /* Quay's behaviour: every previous token stops at once */
-    return robot_token_make(r->app, NULL, NULL, robot->id, NULL, exp, 1);
+    return robot_token_make(r->app, NULL, out_token, robot->id, NULL, exp, 1);
   int64_t until = time_now() + grace;
-  int rc = robot_token_make(r->app, &id, NULL, robot->id, NULL, exp, 0);
+  int rc = robot_token_make(r->app, &id, out_token, robot->id, NULL, exp, 0);
   if (!rc)
     rc = ident_cred_cap_expiry(r->app->meta, robot->id, CRED_ROBOT, id, until);
   if (rc)
@@ -263,13 +306,15 @@ int robot_rotate(struct req *r, int64_t *out_until, const struct ident_account *
   return 0;
 }
 
-int robot_respond_rotated(struct req *r, const struct ident_account *robot, int64_t until)
+int robot_respond_rotated(struct req *r, const struct ident_account *robot, int64_t until,
+                          const char *token)
 {
   json_t *j = NULL;
-  int rc = api_robot_json(&j, r, robot, API_ROBOT_TOKEN);
+  int rc = api_robot_json(&j, r, robot, 0);
   if (rc)
     return api_internal(r, rc, "robot view");
-  if (json_object_set_new(j, "previous_token_expires_at", time_json(until))) {
+  if (json_object_set_new(j, "token", json_string(token)) ||
+      json_object_set_new(j, "previous_token_expires_at", time_json(until))) {
     json_decref(j);
     return api_internal(r, ERR_NOMEM, "robot view");
   }
@@ -322,7 +367,8 @@ int api_robot_token_add(struct req *r)
     return 0;
   int bad = api_json_string(r, &label, body, "label", LABEL_MAX, 0) ||
             parse_expiration(r, &c.expires_at,
-                             body ? json_object_get(body, "token_expiration") : NULL);
+                             body ? json_object_get(body, "token_expiration") : NULL) ||
+            robot_expiry_policy(r, &c.expires_at, robot.owner_id);
   if (!bad && label && !(label = pool_strdup(r->pool, label))) {
     api_internal(r, ERR_NOMEM, "robot token");
     bad = 1;
@@ -348,6 +394,7 @@ int api_robot_token_add(struct req *r)
     return api_internal(r, ERR_NOMEM, "robot token");
   LOG(LOG_INFO, "robot %s token %lld added by %s", robot.name, (long long)c.id,
       r->principal.name);
+  robot_audit_token(r, &robot, "create_robot_token", c.id, label, c.expires_at);
   return req_respond_json(r, 201, j);
 }
 
@@ -373,5 +420,6 @@ int api_robot_token_delete(struct req *r)
   if (rc)
     return api_internal(r, rc, "robot token delete");
   LOG(LOG_INFO, "robot %s token %lld revoked by %s", robot.name, id, r->principal.name);
+  robot_audit_token(r, &robot, "revoke_robot_token", cred.id, cred.name, cred.expires_at);
   return req_respond(r, 204, NULL, NULL, 0);
 }

@@ -84,10 +84,10 @@ static int add_encrypted(struct req *r, json_t *j, const char *password)
 /* Quay's superuser view of a user. */
 static json_t *user_json(const struct ident_account *a)
 {
-  return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:o, s:b, s:b}", "kind", "user", "name", a->name,
-                   "username", a->name, "email", a->email, "verified", 1, "avatar",
+  return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:o, s:b, s:b, s:o}", "kind", "user", "name",
+                   a->name, "username", a->name, "email", a->email, "verified", 1, "avatar",
                    api_avatar(a->name, "user"), "super_user", a->is_superuser, "enabled",
-                   a->enabled);
+                   a->enabled, "last_accessed", api_date(a->last_accessed)); /* wharf */
 }
 
 int api_user_initialize(struct req *r)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/config.h"
 #include "server/app.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -322,6 +323,8 @@ int audit_emit(struct app *app, const struct audit_event *ev)
 {
   if (!ev || !ev->kind || !*ev->kind)
     return ERR_INVALID;
+  if (app && app->cfg && !app->cfg->audit_enabled)
+    return 0; /* audit_enabled: false (measurements only) */
   struct rec *r = rec_new(ev);
   if (!r)
     return ERR_NOMEM;

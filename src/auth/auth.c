@@ -19,6 +19,7 @@
 #include "auth/jwt.h"
 #include "auth/keys.h"
 #include "auth/password.h"
+#include "auth/robotfed.h"
 #include "auth/token.h"
 #include "server/app.h"
 #include "store/ident.h"
@@ -31,7 +32,7 @@
 #include "util/rfc3339.h"
 #include "util/timeutil.h"
 
-#define TOUCH_EVERY 120        /* seconds between last_accessed updates */
+#define TOUCH_EVERY 60         /* seconds between last_accessed updates (issue 7: once a minute) */
 #define JWT_LIFETIME 3600
 #define JWT_LEEWAY 30
 #define PWCACHE_SLOTS 1024
@@ -151,6 +152,34 @@ static int cred_lookup(struct ident_cred *cred, struct ident_account *acct, stru
   return acct->enabled ? 0 : ERR_DENIED;
 }
 
+/* A federated robot token (auth/robotfed.h) as the robot's password; its
+ * expiry travels as pwv "fed:<exp>" into registry JWTs minted from it. */
+static int auth_robot_fed(struct principal *out, const char **reason, struct app *app,
+                          struct pool *p, const char *user, const char *secret)
+{
+  struct ident_account acct;
+  int64_t acct_id = 0, exp = 0;
+  int rc = robotfed_check(&acct_id, &exp, reason, app, p, user, secret, time_now());
+  if (rc == ERR_DENIED)
+    return AUTH_BAD;
+  if (rc == 0)
+    rc = ident_account_get(app->meta, p, &acct, acct_id);
+  if (rc == ERR_NOTFOUND || (rc == 0 && (acct.kind != IDENT_ROBOT || strcmp(acct.name, user)))) {
+    *reason = "invalid federated robot token";
+    return AUTH_BAD;
+  }
+  if (rc)
+    return rc;
+  if (!acct.enabled) {
+    *reason = pool_printf(p, "Robot %.300s is disabled", user);
+    return AUTH_BAD;
+  }
+  from_account(out, &acct, 0, SCOPE_ALL);
+  out->pwv = pool_printf(p, "fed:%lld", (long long)exp);
+  touch(app, &acct);
+  return out->pwv ? AUTH_OK : ERR_NOMEM;
+}
+
 static int auth_robot(struct principal *out, const char **reason, struct app *app, struct pool *p,
                       const char *user, const char *secret)
 {
@@ -160,6 +189,8 @@ static int auth_robot(struct principal *out, const char **reason, struct app *ap
     *reason = "Robot accounts have been disabled. Please contact your administrator.";
     return AUTH_BAD;
   }
+  if (robotfed_looks(secret))
+    return auth_robot_fed(out, reason, app, p, user, secret);
   int rc = cred_lookup(&cred, &acct, app, p, secret, CRED_ROBOT);
   if (rc == ERR_NOTFOUND || (rc == 0 && strcmp(acct.name, user) != 0)) {
     *reason = pool_printf(p, "Could not find robot with username: %.300s and supplied password.",
@@ -249,6 +280,7 @@ static int auth_password(struct principal *out, const char **reason, struct app 
   }
   from_account(out, &acct, 0, SCOPE_ALL);
   out->pwv = pw_fingerprint(p, acct.password_hash);
+  touch(app, &acct); /* users' last_accessed, as robots' */
   return AUTH_OK;
 }
 
@@ -388,7 +420,14 @@ static int auth_jwt(struct principal *out, const char **reason, struct app *app,
         *reason = expired_reason(p, "the token behind this registry token", cred.expires_at);
       }
     }
-    if (rc == 0 && !cred_id) {
+    if (rc == 0 && !cred_id && acct.kind == IDENT_ROBOT && pwv && strncmp(pwv, "fed:", 4) == 0) {
+      /* minted from a federated robot token: dies with it */
+      int64_t fexp = strtoll(pwv + 4, NULL, 10);
+      if (fexp <= time_now()) {
+        rc = ERR_DENIED;
+        *reason = expired_reason(p, "the federated token behind this registry token", fexp);
+      }
+    } else if (rc == 0 && !cred_id) {
       const char *now_pwv = pw_fingerprint(p, acct.password_hash);
       if (!pwv || !now_pwv || strcmp(pwv, now_pwv) != 0)
         rc = ERR_DENIED;

@@ -15,6 +15,14 @@
  * is the first 16 hex chars of SHA-256 over the public key's
  * SubjectPublicKeyInfo DER.
  *
+ * Registry JWTs are signed ES256 with a P-256 key derived from the master
+ * secret (HKDF label "es256 v1", 48 bytes reduced to a scalar in [1, n-1] as
+ * in FIPS 186-4 B.4.1), so every instance sharing the file signs with the
+ * same key without the file changing. The RSA key in the file only verifies
+ * RS256 tokens that instances before the switch issued (issue 5: an RSA-2048
+ * signature was 90 % of a token request); it stays in the format so older
+ * binaries can read a file that newer ones create.
+ *
  * Creation is atomic and race-safe: the content goes to a mkstemp() file
  * (0600) in the same directory, is fsynced, then link()ed to the final name,
  * which fails with EEXIST if another process got there first; the loser
@@ -33,10 +41,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/kdf.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 
 #include "util/base64.h"
@@ -54,14 +66,18 @@
 #define HKDF_SALT "wharf-key v1"
 #define LABEL_ENC "enc v1"
 #define LABEL_INDEX "index v1"
+#define LABEL_ES256 "es256 v1"
+#define ES_SEED_LEN 48
 #define BLOB_PREFIX "v1$"
 
 struct keys {
   unsigned char master[MASTER_LEN];
   unsigned char enc[SUBKEY_LEN];
   unsigned char idx[SUBKEY_LEN];
-  EVP_PKEY *sign;
-  char kid[KEYS_KID_LEN + 1];
+  EVP_PKEY *rsa;                  /* legacy RS256: verification only */
+  EVP_PKEY *es;                   /* ES256 signing key, derived */
+  char rsa_kid[KEYS_KID_LEN + 1];
+  char kid[KEYS_KID_LEN + 1];     /* of es */
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -122,6 +138,53 @@ static int compute_kid(char out[KEYS_KID_LEN + 1], EVP_PKEY *pk)
   return 0;
 }
 
+/* The P-256 key derived from master: d = (HKDF(48 bytes) mod (n - 1)) + 1,
+ * public point d*G. Deterministic, so all instances agree. */
+static int derive_es256(EVP_PKEY **out, const unsigned char master[MASTER_LEN])
+{
+  int rc = ERR_INTERNAL;
+  unsigned char seed[ES_SEED_LEN], pub[65];
+  BN_CTX *bn = BN_CTX_secure_new();
+  EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+  BIGNUM *x = NULL, *d = BN_secure_new(), *nm1 = NULL;
+  EC_POINT *pt = g ? EC_POINT_new(g) : NULL;
+  OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+  OSSL_PARAM *params = NULL;
+  EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+  EVP_PKEY *pk = NULL;
+  if (!bn || !g || !d || !pt || !bld || !pctx ||
+      hkdf(seed, sizeof(seed), master, LABEL_ES256) != 0)
+    goto out;
+  if (!(x = BN_bin2bn(seed, sizeof(seed), BN_secure_new())) ||
+      !(nm1 = BN_dup(EC_GROUP_get0_order(g))) || !BN_sub_word(nm1, 1) ||
+      !BN_mod(d, x, nm1, bn) || !BN_add_word(d, 1) ||
+      !EC_POINT_mul(g, pt, d, NULL, NULL, bn) ||
+      EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, pub, sizeof(pub), bn) !=
+        sizeof(pub))
+    goto out;
+  if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+      !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) ||
+      !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub)) ||
+      !(params = OSSL_PARAM_BLD_to_param(bld)) || EVP_PKEY_fromdata_init(pctx) != 1 ||
+      EVP_PKEY_fromdata(pctx, &pk, EVP_PKEY_KEYPAIR, params) != 1)
+    goto out;
+  *out = pk;
+  rc = 0;
+out:
+  OPENSSL_cleanse(seed, sizeof(seed));
+  OSSL_PARAM_free(params); /* public and private parts of a throwaway copy */
+  OSSL_PARAM_BLD_free(bld);
+  EVP_PKEY_CTX_free(pctx);
+  EC_POINT_free(pt);
+  EC_GROUP_free(g);
+  BN_clear_free(x);
+  BN_clear_free(d);
+  BN_free(nm1);
+  BN_CTX_free(bn);
+  ERR_clear_error();
+  return rc;
+}
+
 /* Never prompt for a passphrase: the key file holds an unencrypted key. */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
@@ -162,14 +225,15 @@ static int parse(struct keys **out, const char *buf, size_t len, const char *pat
   rc = ERR_INVALID;
   const char *pem = eol + 1;
   if (!(bio = BIO_new_mem_buf(pem, (int)(len - (size_t)(pem - buf)))) ||
-      !(k->sign = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) ||
-      !EVP_PKEY_is_a(k->sign, "RSA") || EVP_PKEY_get_bits(k->sign) < RSA_BITS) {
+      !(k->rsa = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) ||
+      !EVP_PKEY_is_a(k->rsa, "RSA") || EVP_PKEY_get_bits(k->rsa) < RSA_BITS) {
     seterr(err, errlen, "key file %s: no unencrypted RSA (>= 2048 bits) private key in PEM", path);
     goto out;
   }
   if (hkdf(k->enc, SUBKEY_LEN, k->master, LABEL_ENC) != 0 ||
       hkdf(k->idx, SUBKEY_LEN, k->master, LABEL_INDEX) != 0 ||
-      compute_kid(k->kid, k->sign) != 0) {
+      derive_es256(&k->es, k->master) != 0 || compute_kid(k->rsa_kid, k->rsa) != 0 ||
+      compute_kid(k->kid, k->es) != 0) {
     rc = ERR_INTERNAL;
     seterr(err, errlen, "key file %s: deriving keys failed", path);
     goto out;
@@ -435,7 +499,8 @@ void keys_free(struct keys *k)
 {
   if (!k)
     return;
-  EVP_PKEY_free(k->sign);
+  EVP_PKEY_free(k->rsa);
+  EVP_PKEY_free(k->es);
   OPENSSL_cleanse(k, sizeof(*k));
   free(k);
 }
@@ -443,7 +508,7 @@ void keys_free(struct keys *k)
 int keys_derive(const struct keys *k, unsigned char *out, size_t len, const char *label)
 {
   if (!k || !out || len == 0 || len > 64 || !label || !*label || strcmp(label, LABEL_ENC) == 0 ||
-      strcmp(label, LABEL_INDEX) == 0)
+      strcmp(label, LABEL_INDEX) == 0 || strcmp(label, LABEL_ES256) == 0)
     return ERR_INVALID;
   return hkdf(out, len, k->master, label);
 }
@@ -577,5 +642,15 @@ const char *keys_kid(const struct keys *k)
 
 EVP_PKEY *keys_signing_key(const struct keys *k)
 {
-  return k->sign;
+  return k->es;
+}
+
+const char *keys_rsa_kid(const struct keys *k)
+{
+  return k->rsa_kid;
+}
+
+EVP_PKEY *keys_rsa_key(const struct keys *k)
+{
+  return k->rsa;
 }

@@ -6,10 +6,11 @@
 #include <openssl/evp.h>
 
 /* The server key: one file (mode 0600) shared by every instance, holding a
- * 32-byte master secret and an RSA-2048 signing key. Subkeys for credential
- * encryption (AES-256-GCM) and the credential index (HMAC-SHA256) are derived
- * from the master secret with HKDF-SHA256, so one leaked subkey does not give
- * the others. A loaded struct keys is immutable: share it between threads. */
+ * 32-byte master secret and an RSA-2048 key (legacy RS256 tokens). Subkeys
+ * for credential encryption (AES-256-GCM), the credential index
+ * (HMAC-SHA256) and the ES256 (P-256) JWT signing key are derived from the
+ * master secret with HKDF-SHA256, so one leaked subkey does not give the
+ * others. A loaded struct keys is immutable: share it between threads. */
 struct keys;
 
 /* Length of keys_kid() (hex chars of the SHA-256 of the public key DER). */
@@ -38,13 +39,18 @@ int keys_encrypt(const struct keys *k, char **out, const char *plain, size_t len
  * format problem, tampering, or a blob made under another key. */
 int keys_decrypt(const struct keys *k, char **out, size_t *out_len, const char *blob);
 /* Derives len (1..64) bytes for a purpose named by label (e.g. "login-cache
- * v1") from the master secret with HKDF-SHA256; labels "enc v1" and "index
- * v1" are taken. */
+ * v1") from the master secret with HKDF-SHA256; labels "enc v1", "index
+ * v1" and "es256 v1" are taken. */
 int keys_derive(const struct keys *k, unsigned char *out, size_t len, const char *label);
 
-/* Key id of the signing key (KEYS_KID_LEN chars), owned by k. */
+/* Key id of the ES256 signing key (KEYS_KID_LEN chars), owned by k. */
 const char *keys_kid(const struct keys *k);
-/* The RSA signing key, owned by k (do not free; safe for concurrent sign/verify). */
+/* The P-256 signing key, owned by k (do not free; safe for concurrent sign/verify). */
 EVP_PKEY *keys_signing_key(const struct keys *k);
+/* Key id of the file's RSA key (KEYS_KID_LEN chars), owned by k. */
+const char *keys_rsa_kid(const struct keys *k);
+/* The file's RSA-2048 key, owned by k: verifies RS256 tokens issued before
+ * the switch to ES256 (jwt.h); nothing is signed with it any more. */
+EVP_PKEY *keys_rsa_key(const struct keys *k);
 
 #endif

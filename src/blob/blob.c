@@ -65,6 +65,32 @@ int blob_read(struct blob_store *bs, size_t *out_n, const char *digest, int64_t 
   return bs->ops->read(bs, out_n, digest, offset, buf, len);
 }
 
+int blob_reader_open(struct blob_reader **out, struct blob_store *bs, const char *digest,
+                     int64_t offset, int64_t len)
+{
+  if (!bs->ops->reader_open)
+    return ERR_UNSUPPORTED;
+  return bs->ops->reader_open(out, bs, digest, offset, len);
+}
+
+int blob_reader_read(struct blob_reader *rd, size_t *out_n, void *buf, size_t max)
+{
+  return rd->ops->reader_read(rd, out_n, buf, max);
+}
+
+void blob_reader_close(struct blob_reader *rd)
+{
+  if (rd)
+    rd->ops->reader_close(rd);
+}
+
+int blob_redirect_url(struct blob_store *bs, char *out, size_t outlen, const char *digest)
+{
+  if (!bs->ops->redirect_url)
+    return ERR_UNSUPPORTED;
+  return bs->ops->redirect_url(bs, out, outlen, digest);
+}
+
 int blob_delete(struct blob_store *bs, const char *digest)
 {
   return bs->ops->del(bs, digest);
@@ -110,4 +136,20 @@ int blob_upload_each_stale(struct blob_store *bs, int64_t before,
                            int (*fn)(void *ctx, const char *uuid), void *ctx)
 {
   return bs->ops->upload_each_stale(bs, before, fn, ctx);
+}
+
+int blob_each(struct blob_store *bs, int (*fn)(void *ctx, const struct blob_info *info),
+              void *ctx)
+{
+  return bs->ops->each ? bs->ops->each(bs, fn, ctx) : ERR_UNSUPPORTED;
+}
+
+int blob_info(struct blob_store *bs, struct blob_info *out, const char *digest)
+{
+  return bs->ops->info ? bs->ops->info(bs, out, digest) : ERR_UNSUPPORTED;
+}
+
+int blob_quarantine(struct blob_store *bs, const char *digest)
+{
+  return bs->ops->quarantine ? bs->ops->quarantine(bs, digest) : ERR_UNSUPPORTED;
 }

@@ -14,6 +14,7 @@
  * complete verified blob. Nothing here buffers a whole blob in memory. */
 struct blob_store;
 struct blob_writer;
+struct blob_reader;
 
 /* Opens "file:///abs/path" or "file://./relative" (creates the directories),
  * or "s3://bucket?endpoint=…" (see s3.c). ERR_UNSUPPORTED for an unknown
@@ -33,6 +34,23 @@ int blob_open_fd(struct blob_store *bs, int *out_fd, int64_t *out_size, const ch
 /* Reads up to len bytes at offset into buf; *out_n is 0 at the end. */
 int blob_read(struct blob_store *bs, size_t *out_n, const char *digest, int64_t offset,
               void *buf, size_t len);
+/* Opens a sequential reader of bytes [offset, offset+len) of a stored blob
+ * whose one backend request streams the whole range (S3: one GET); checks
+ * that the blob is there first (ERR_NOTFOUND). ERR_UNSUPPORTED for backends
+ * without it (those have fds). Free with blob_reader_close(). */
+int blob_reader_open(struct blob_reader **out, struct blob_store *bs, const char *digest,
+                     int64_t offset, int64_t len);
+/* Copies the next bytes of the range (at most max) into buf; waits for at
+ * least one; *out_n is 0 at the end of the range. ERR_IO if the backend
+ * fails midway (after its own retries). */
+int blob_reader_read(struct blob_reader *rd, size_t *out_n, void *buf, size_t max);
+/* Abandons what is left of the range. NULL ok. */
+void blob_reader_close(struct blob_reader *rd);
+/* Writes a URL the client may GET the blob from directly for a limited
+ * time (S3: a presigned URL) into out. ERR_UNSUPPORTED when the backend
+ * does not redirect (filesystem, or S3 without redirect=true). Checks
+ * nothing about the caller: authorize first. */
+int blob_redirect_url(struct blob_store *bs, char *out, size_t outlen, const char *digest);
 /* Removes a stored blob (garbage collection). ERR_NOTFOUND. */
 int blob_delete(struct blob_store *bs, const char *digest);
 
@@ -67,6 +85,28 @@ int blob_upload_abort(struct blob_store *bs, const char *uuid);
 int blob_upload_each_stale(struct blob_store *bs, int64_t before,
                            int (*fn)(void *ctx, const char *uuid), void *ctx);
 
+/* --- enumeration and quarantine (GC and fsck) ---------------------------- */
+/* One stored blob as blob_each() and blob_info() see it. */
+struct blob_info {
+  const char *digest; /* "<algo>:<hex>", valid during the callback only */
+  int64_t size;
+  int64_t mtime;      /* unix seconds the bytes were last published (fs: mtime,
+                       * S3: LastModified) */
+};
+/* Calls fn(ctx, info) for every stored blob (not uploads, not quarantined
+ * ones), in no particular order; stops early and returns fn's value when it
+ * returns non-zero. Objects whose names are not content addresses are
+ * skipped. Safe while the store is written to: a blob added or removed
+ * meanwhile may or may not be seen. */
+int blob_each(struct blob_store *bs, int (*fn)(void *ctx, const struct blob_info *info),
+              void *ctx);
+/* Size and mtime of one stored blob (out->digest is set to digest). ERR_NOTFOUND. */
+int blob_info(struct blob_store *bs, struct blob_info *out, const char *digest);
+/* Moves a stored blob's bytes aside under "quarantine/" (fs: a directory
+ * beside blobs/, S3: a key prefix), named "<algo>-<hex>.<unix time>", so a
+ * corrupt blob stops being served but nothing is lost. ERR_NOTFOUND. */
+int blob_quarantine(struct blob_store *bs, const char *digest);
+
 /* --- backend table ------------------------------------------------------ */
 struct blob_ops {
   const char *scheme; /* "file" */
@@ -77,6 +117,12 @@ struct blob_ops {
   int (*read)(struct blob_store *bs, size_t *out_n, const char *digest, int64_t offset,
               void *buf, size_t len);
   int (*del)(struct blob_store *bs, const char *digest);
+  /* optional (NULL: ERR_UNSUPPORTED) */
+  int (*reader_open)(struct blob_reader **out, struct blob_store *bs, const char *digest,
+                     int64_t offset, int64_t len);
+  int (*reader_read)(struct blob_reader *rd, size_t *out_n, void *buf, size_t max);
+  void (*reader_close)(struct blob_reader *rd);
+  int (*redirect_url)(struct blob_store *bs, char *out, size_t outlen, const char *digest);
   int (*upload_create)(struct blob_store *bs, const char *uuid);
   int (*writer_open)(struct blob_writer **out, struct blob_store *bs, const char *uuid,
                      int64_t offset);
@@ -87,6 +133,11 @@ struct blob_ops {
   int (*upload_abort)(struct blob_store *bs, const char *uuid);
   int (*upload_each_stale)(struct blob_store *bs, int64_t before,
                            int (*fn)(void *ctx, const char *uuid), void *ctx);
+  /* GC and fsck (blob_each and friends above); NULL: ERR_UNSUPPORTED */
+  int (*each)(struct blob_store *bs, int (*fn)(void *ctx, const struct blob_info *info),
+              void *ctx);
+  int (*info)(struct blob_store *bs, struct blob_info *out, const char *digest);
+  int (*quarantine)(struct blob_store *bs, const char *digest);
 };
 
 /* Every backend's structs start with these headers. */
@@ -96,8 +147,22 @@ struct blob_store {
 struct blob_writer {
   const struct blob_ops *ops;
 };
+struct blob_reader {
+  const struct blob_ops *ops;
+};
 
 extern const struct blob_ops blob_fs_ops;
 extern const struct blob_ops blob_s3_ops;
+
+/* The GC/fsck entries of each backend (fs_walk.c, s3_list.c), for the
+ * backends' ops tables. */
+int blob_fs_each(struct blob_store *bs, int (*fn)(void *ctx, const struct blob_info *info),
+                 void *ctx);
+int blob_fs_info(struct blob_store *bs, struct blob_info *out, const char *digest);
+int blob_fs_quarantine(struct blob_store *bs, const char *digest);
+int blob_s3_each(struct blob_store *bs, int (*fn)(void *ctx, const struct blob_info *info),
+                 void *ctx);
+int blob_s3_info(struct blob_store *bs, struct blob_info *out, const char *digest);
+int blob_s3_quarantine(struct blob_store *bs, const char *digest);
 
 #endif

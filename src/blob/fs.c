@@ -19,6 +19,7 @@
  * when the entry was stored: same inode, size, ctime and an mtime we
  * stamped with random nanoseconds (any write by anyone else moves them). */
 #include "blob/blob.h"
+#include "blob/fs_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -38,41 +39,6 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
-
-#define FS_SCHEME_PREFIX "file://"
-#define FS_UUID_LEN 36
-#define FS_CACHE_MAX 1024
-#define FS_CHUNK ((size_t)1 << 20) /* re-hash read size */
-#define FS_IO_MAX ((size_t)1 << 30) /* largest single pwrite/pread */
-#define FS_REL_MAX (DIGEST_MAX + 8) /* "<algo>/<hh>/<hex>" */
-
-/* What a file looked like when its hash state was cached. */
-struct fs_fp {
-  dev_t dev;
-  ino_t ino;
-  off_t size;
-  struct timespec mtime;
-  struct timespec ctime;
-};
-
-struct fs_cached {
-  char uuid[FS_UUID_LEN + 1];
-  int64_t offset;
-  struct fs_fp fp;
-  struct hasher *h; /* SHA-256 over the first offset bytes */
-  uint64_t seq;     /* insertion order, for evicting the oldest */
-};
-
-struct fs_store {
-  struct blob_store base;
-  int root_fd;
-  int blobs_fd;
-  int uploads_fd;
-  pthread_mutex_t mu; /* guards cache, ncache, seq */
-  size_t ncache;
-  uint64_t seq;
-  struct fs_cached cache[FS_CACHE_MAX];
-};
 
 struct fs_writer {
   struct blob_writer base;
@@ -733,9 +699,11 @@ static int fs_publish(struct fs_store *fs, const struct fs_target *t, const char
   int rc;
   if (fstatat(fs->blobs_fd, t->rel, &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISREG(st.st_mode) && (int64_t)st.st_size == size) {
-      /* already stored (verified when it was): keep it, drop ours */
+      /* already stored (verified when it was): keep it, drop ours; the
+       * fresh mtime tells a concurrent GC the bytes are wanted again */
       if (unlinkat(fs->uploads_fd, uuid, 0) != 0)
         return fs_errno(errno, "unlink upload", uuid);
+      (void)utimensat(fs->blobs_fd, t->rel, NULL, AT_SYMLINK_NOFOLLOW);
       /* the entry may come from a commit still fsyncing: don't ack before */
       return fs_fsync_dir(fs->blobs_fd, t->dir);
     }
@@ -748,6 +716,8 @@ static int fs_publish(struct fs_store *fs, const struct fs_target *t, const char
     return rc;
   if (renameat(fs->uploads_fd, uuid, fs->blobs_fd, t->rel) != 0)
     return fs_errno(errno, "rename upload to", t->rel);
+  /* mtime = publish time: GC keeps bytes published within its grace period */
+  (void)utimensat(fs->blobs_fd, t->rel, NULL, AT_SYMLINK_NOFOLLOW);
   return fs_fsync_dir(fs->blobs_fd, t->dir);
 }
 
@@ -802,4 +772,7 @@ const struct blob_ops blob_fs_ops = {
   .upload_commit = fs_upload_commit,
   .upload_abort = fs_upload_abort,
   .upload_each_stale = fs_upload_each_stale,
+  .each = blob_fs_each,
+  .info = blob_fs_info,
+  .quarantine = blob_fs_quarantine,
 };

@@ -9,21 +9,30 @@
  * $AWS_SESSION_TOKEN; part_mb (5..512, default 8) is how much one upload
  * request buffers before it stores a segment.
  *
+ * redirect=true answers blob GETs with a 307 to a presigned S3 URL (SigV4
+ * query-string auth, s3_presign.c) valid redirect_ttl seconds (60..604800,
+ * default 1200), so the bytes go from S3 to the client directly; clients
+ * then need to reach the endpoint, or redirect_endpoint=http(s)://host[:port]
+ * when they reach S3 under another name than wharf does.
+ *
  * Layout under the prefix:
  *   blobs/<algo>/<hh>/<hex>     content-addressed, written only after the
  *                               bytes were verified (see s3_upload.c)
  *   uploads/<uuid>/info         marks an upload as existing
  *   uploads/<uuid>/<start>-<s>  the segments of an upload (s3_upload.c)
  *
- * Blob GETs go through blob_read (ranged GETs): there is no fd to send.
+ * Blob GETs stream through a reader (s3_stream.c), one GET per response:
+ * there is no fd to send.
  * Every key is built from a validated digest or uuid plus a prefix of
  * URL-safe characters, so keys need no escaping in URLs or signatures. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "blob/s3_int.h"
+#include "blob/s3_presign.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -81,9 +90,9 @@ int s3_upload_key(char out[S3_KEY_MAX], const struct s3_store *s, const char *uu
 
 /* Settings gathered from the URL, then the environment. */
 struct s3_conf {
-  char *bucket, *endpoint, *region, *prefix, *access, *secret, *token;
-  int path_style;
-  long part_mb;
+  char *bucket, *endpoint, *region, *prefix, *access, *secret, *token, *redirect_endpoint;
+  int path_style, redirect;
+  long part_mb, redirect_ttl;
 };
 
 static void conf_free(struct s3_conf *c)
@@ -95,6 +104,7 @@ static void conf_free(struct s3_conf *c)
   free(c->access);
   free(c->secret);
   free(c->token);
+  free(c->redirect_endpoint);
 }
 
 /* strndup with %XX decoding. */
@@ -135,6 +145,7 @@ static int conf_param(struct s3_conf *c, const char *name, size_t nlen, char *va
   struct { const char *name; char **slot; } strs[] = {
     { "endpoint", &c->endpoint }, { "region", &c->region },       { "prefix", &c->prefix },
     { "access_key", &c->access }, { "secret_key", &c->secret }, { "session_token", &c->token },
+    { "redirect_endpoint", &c->redirect_endpoint },
   };
   for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
     if (strlen(strs[i].name) == nlen && memcmp(strs[i].name, name, nlen) == 0) {
@@ -150,6 +161,12 @@ static int conf_param(struct s3_conf *c, const char *name, size_t nlen, char *va
     char *end;
     c->part_mb = strtol(value, &end, 10);
     rc = *end || c->part_mb < 5 || c->part_mb > 512 ? ERR_INVALID : 0;
+  } else if (nlen == 8 && memcmp(name, "redirect", 8) == 0) {
+    rc = conf_flag(&c->redirect, value);
+  } else if (nlen == 12 && memcmp(name, "redirect_ttl", 12) == 0) {
+    char *end;
+    c->redirect_ttl = strtol(value, &end, 10);
+    rc = *end || c->redirect_ttl < 60 || c->redirect_ttl > S3_PRESIGN_MAX_EXPIRES ? ERR_INVALID : 0;
   } else {
     LOG(LOG_ERROR, "blob s3: unknown storage URL parameter '%.*s'", (int)nlen, name);
     free(value);
@@ -240,22 +257,29 @@ static int all_chars(const char *s, const char *extra)
   return 1;
 }
 
+/* "http(s)://host[:port]" without a path; trailing slashes are dropped. */
+static int endpoint_ok(char *ep)
+{
+  size_t e = strlen(ep);
+  while (e > 0 && ep[e - 1] == '/')
+    ep[--e] = '\0';
+  const char *host = strstr(ep, "://");
+  return host && (strncmp(ep, "http://", 7) == 0 || strncmp(ep, "https://", 8) == 0) &&
+         !strpbrk(host + 3, "/?#@ ") && host[3];
+}
+
 /* Checks the settings; every message says what to fix, none shows a secret. */
 static int conf_check(struct s3_conf *c)
 {
-  size_t e = strlen(c->endpoint);
-  while (e > 0 && c->endpoint[e - 1] == '/')
-    c->endpoint[--e] = '\0';
-  const char *host = strstr(c->endpoint, "://");
   size_t blen = strlen(c->bucket);
   if (blen < 3 || blen > 63 || !all_chars(c->bucket, c->path_style ? ".-_" : ".-")) {
     LOG(LOG_ERROR, "blob s3: bucket name '%s' is not valid%s", c->bucket,
         c->path_style ? "" : " for virtual-hosted addressing (try path_style=true)");
     return ERR_INVALID;
   }
-  if (!host || (strncmp(c->endpoint, "http://", 7) != 0 && strncmp(c->endpoint, "https://", 8)) ||
-      strpbrk(host + 3, "/?#@ ") || !host[3]) {
-    LOG(LOG_ERROR, "blob s3: endpoint must be http(s)://host[:port] without a path");
+  if (!endpoint_ok(c->endpoint) || (c->redirect_endpoint && !endpoint_ok(c->redirect_endpoint))) {
+    LOG(LOG_ERROR, "blob s3: endpoint and redirect_endpoint must be http(s)://host[:port] "
+        "without a path");
     return ERR_INVALID;
   }
   if (!all_chars(c->region, "-_")) {
@@ -279,9 +303,33 @@ static int conf_check(struct s3_conf *c)
   return 0;
 }
 
+/* Where presigned URLs point: the endpoint clients reach, in the store's
+ * addressing style. */
+static int conf_redirect(struct s3_store *s, struct s3_conf *c)
+{
+  const char *ep = c->redirect_endpoint ? c->redirect_endpoint : c->endpoint;
+  const char *host = strstr(ep, "://") + 3;
+  size_t n = strlen(ep) + strlen(c->bucket) + 8;
+  if (!(s->redirect_base = malloc(n)) || !(s->redirect_path = malloc(strlen(c->bucket) + 2)))
+    return ERR_NOMEM;
+  if (c->path_style) {
+    snprintf(s->redirect_base, n, "%s", ep);
+    sprintf(s->redirect_path, "/%s", c->bucket);
+  } else {
+    snprintf(s->redirect_base, n, "%.*s%s.%s", (int)(host - ep), ep, c->bucket, host);
+    s->redirect_path[0] = '\0';
+  }
+  if (!(s->redirect_host = strdup(strstr(s->redirect_base, "://") + 3)))
+    return ERR_NOMEM;
+  s->redirect_s = c->redirect ? (c->redirect_ttl ? c->redirect_ttl : S3_REDIRECT_DEFAULT) : 0;
+  return 0;
+}
+
 /* Moves the checked settings into s. */
 static int conf_apply(struct s3_store *s, struct s3_conf *c)
 {
+  if (conf_redirect(s, c) != 0)
+    return ERR_NOMEM;
   size_t n = strlen(c->endpoint) + strlen(c->bucket) + 8;
   if (!(s->base_url = malloc(n)) || !(s->copy_source = malloc(strlen(c->bucket) + 3)))
     return ERR_NOMEM;
@@ -307,6 +355,8 @@ static int conf_apply(struct s3_store *s, struct s3_conf *c)
   s->secret_key = c->secret;
   c->bucket = c->region = c->prefix = c->access = c->secret = NULL;
   s->seg_size = (size_t)(c->part_mb ? c->part_mb : S3_DEFAULT_SEG_MB) << 20;
+  s->session_token = c->token;
+  c->token = NULL;
   return 0;
 }
 
@@ -332,6 +382,12 @@ static void s3_close(struct blob_store *bs)
   if (s->token_hdr)
     memset(s->token_hdr, 0, strlen(s->token_hdr));
   free(s->token_hdr);
+  if (s->session_token)
+    memset(s->session_token, 0, strlen(s->session_token));
+  free(s->session_token);
+  free(s->redirect_base);
+  free(s->redirect_host);
+  free(s->redirect_path);
   free(s);
 }
 
@@ -379,6 +435,9 @@ static int s3_open(struct blob_store **out, const char *url)
     rc = s3_probe(s);
   if (rc == 0) {
     LOG(LOG_INFO, "blob s3: bucket %s at %s, prefix '%s'", s->bucket, s->base_url, s->prefix);
+    if (s->redirect_s)
+      LOG(LOG_INFO, "blob s3: blob GETs redirect to %s (presigned, valid %ld s)",
+          s->redirect_base, s->redirect_s);
     *out = &s->base;
     s = NULL;
   }
@@ -414,6 +473,27 @@ static int s3_read(struct blob_store *bs, size_t *out_n, const char *digest, int
   return s3_get_range(s, out_n, key, offset, buf, len);
 }
 
+int s3_redirect_url(struct blob_store *bs, char *out, size_t outlen, const char *digest)
+{
+  struct s3_store *s = (struct s3_store *)bs;
+  char key[S3_KEY_MAX], path[S3_KEY_MAX + 80], target[S3_KEY_MAX * 3 + 4096];
+  if (s->redirect_s <= 0)
+    return ERR_UNSUPPORTED;
+  int rc = s3_blob_key(key, NULL, s, digest);
+  if (rc != 0)
+    return rc;
+  snprintf(path, sizeof(path), "%s/%s", s->redirect_path, key);
+  struct s3_presign p = {
+    .method = "GET", .host = s->redirect_host, .path = path, .region = s->region,
+    .access_key = s->access_key, .secret_key = s->secret_key,
+    .session_token = s->session_token, .now = (int64_t)time(NULL), .expires = s->redirect_s,
+  };
+  if ((rc = s3_presign_target(target, sizeof(target), &p)) != 0)
+    return rc;
+  int n = snprintf(out, outlen, "%s%s", s->redirect_base, target);
+  return n < 0 || (size_t)n >= outlen ? ERR_TOOBIG : 0;
+}
+
 static int s3_del(struct blob_store *bs, const char *digest)
 {
   struct s3_store *s = (struct s3_store *)bs;
@@ -436,6 +516,10 @@ const struct blob_ops blob_s3_ops = {
   .open_fd = NULL, /* no fds: handlers stream through .read */
   .read = s3_read,
   .del = s3_del,
+  .reader_open = s3_reader_open,
+  .reader_read = s3_reader_read,
+  .reader_close = s3_reader_close,
+  .redirect_url = s3_redirect_url,
   .upload_create = s3_upload_create,
   .writer_open = s3_writer_open,
   .writer_write = s3_writer_write,
@@ -444,4 +528,7 @@ const struct blob_ops blob_s3_ops = {
   .upload_commit = s3_upload_commit,
   .upload_abort = s3_upload_abort,
   .upload_each_stale = s3_upload_each_stale,
+  .each = blob_s3_each, /* s3_list.c */
+  .info = blob_s3_info,
+  .quarantine = blob_s3_quarantine,
 };

@@ -26,8 +26,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define S3_TRIES 4
-#define S3_ERRBODY_MAX 16384
 #define S3_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 static pthread_once_t s3_curl_once = PTHREAD_ONCE_INIT;
@@ -75,6 +73,7 @@ int s3_http_init(struct s3_store *s)
 
 void s3_http_cleanup(struct s3_store *s)
 {
+  s3_stream_cleanup(s);
   for (size_t i = 0; i < s->npool; i++)
     curl_easy_cleanup(s->pool[i]);
   s->npool = 0;
@@ -235,15 +234,14 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
   return len;
 }
 
-static int s3_url(char *out, size_t outlen, const struct s3_store *s, const struct s3_req *rq)
+int s3_url(char *out, size_t outlen, const struct s3_store *s, const struct s3_req *rq)
 {
   int n = snprintf(out, outlen, "%s%s%s%s%s", s->base_url, rq->key ? "/" : "",
                    rq->key ? rq->key : "", rq->query ? "?" : "", rq->query ? rq->query : "");
   return n < 0 || (size_t)n >= outlen ? ERR_TOOBIG : 0;
 }
 
-/* Request headers: the payload hash, the session token, the caller's. */
-static int s3_headers(struct curl_slist **out, const struct s3_store *s, const struct s3_req *rq)
+int s3_headers(struct curl_slist **out, const struct s3_store *s, const struct s3_req *rq)
 {
   char sha[DIGEST_MAX], line[64 + DIGEST_MAX];
   const char *hex = S3_EMPTY_SHA256;
@@ -273,11 +271,8 @@ nomem:
   return ERR_NOMEM;
 }
 
-static int s3_setup(struct s3_call *c, struct s3_store *s, const char *url,
-                    struct curl_slist *hdrs)
+int s3_easy_common(CURL *h, struct s3_store *s, const char *url, struct curl_slist *hdrs)
 {
-  struct s3_req *rq = c->rq;
-  CURL *h = c->h;
   int bad = 0;
   bad |= curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK;
   bad |= curl_easy_setopt(h, CURLOPT_SHARE, s->share) != CURLE_OK;
@@ -292,6 +287,15 @@ static int s3_setup(struct s3_call *c, struct s3_store *s, const char *url,
   bad |= curl_easy_setopt(h, CURLOPT_USERNAME, s->access_key) != CURLE_OK;
   bad |= curl_easy_setopt(h, CURLOPT_PASSWORD, s->secret_key) != CURLE_OK;
   bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK;
+  return bad ? ERR_INTERNAL : 0;
+}
+
+static int s3_setup(struct s3_call *c, struct s3_store *s, const char *url,
+                    struct curl_slist *hdrs)
+{
+  struct s3_req *rq = c->rq;
+  CURL *h = c->h;
+  int bad = s3_easy_common(h, s, url, hdrs) != 0;
   bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK;
   bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, c) != CURLE_OK;
   if (strcmp(rq->method, "HEAD") == 0) {
@@ -325,8 +329,7 @@ static int s3_auth_code(const char *code)
   return 0;
 }
 
-/* Maps a finished answer to a code, logging what an operator must see. */
-static int s3_status_rc(const struct s3_store *s, const struct s3_req *rq)
+int s3_status_rc(const struct s3_store *s, const struct s3_req *rq)
 {
   long st = rq->status;
   const char *key = rq->key ? rq->key : "(bucket)";
@@ -362,8 +365,7 @@ static int s3_status_rc(const struct s3_store *s, const struct s3_req *rq)
   return ERR_IO;
 }
 
-/* An idle handle from the pool (with its connections), or a new one. */
-static CURL *handle_get(struct s3_store *s)
+CURL *s3_handle_get(struct s3_store *s)
 {
   CURL *h = NULL;
   pthread_mutex_lock(&s->pool_mu);
@@ -373,9 +375,7 @@ static CURL *handle_get(struct s3_store *s)
   return h ? h : curl_easy_init();
 }
 
-/* Back to the pool with its options cleared (they point into the finished
- * call), keeping its connections; closed when the pool is full. */
-static void handle_put(struct s3_store *s, CURL *h)
+void s3_handle_put(struct s3_store *s, CURL *h)
 {
   if (!h)
     return;
@@ -397,7 +397,7 @@ static int s3_attempt(struct s3_store *s, struct s3_req *rq, const char *url,
 {
   struct s3_call c = { .rq = rq, .err = BUF_INIT(S3_ERRBODY_MAX) };
   int rc = 0;
-  if (!(c.h = handle_get(s)))
+  if (!(c.h = s3_handle_get(s)))
     return ERR_NOMEM;
   if ((rc = s3_setup(&c, s, url, hdrs)) != 0)
     goto out;
@@ -430,7 +430,7 @@ static int s3_attempt(struct s3_store *s, struct s3_req *rq, const char *url,
     s3_xml_text(rq->code, sizeof(rq->code), c.err.data, c.err.data + c.err.len, "Code");
 out:
   buf_free(&c.err);
-  handle_put(s, c.h);
+  s3_handle_put(s, c.h);
   return rc;
 }
 

@@ -24,6 +24,9 @@
 #define S3_MAX_PARTS 10000
 #define S3_CACHE_MAX 256   /* in-process upload hash states kept */
 #define S3_POOL_MAX 32     /* idle curl handles kept (with their connections) */
+#define S3_TRIES 4         /* attempts of one request before giving up */
+#define S3_ERRBODY_MAX 16384 /* cap on a kept error body */
+#define S3_REDIRECT_DEFAULT 1200 /* seconds a presigned blob URL stays valid */
 
 /* One upload's hash state kept after a writer closes (see s3_upload.c). */
 struct s3_cached {
@@ -45,6 +48,11 @@ struct s3_store {
   char *secret_key;  /* never logged */
   char *token_hdr;   /* "x-amz-security-token: ..." or NULL; never logged */
   char sigv4[96];    /* "aws:amz:<region>:s3" */
+  char *session_token; /* or NULL; for presigned URLs; never logged */
+  char *redirect_host; /* Host of presigned URLs ("bucket.s3…" or "host:port") */
+  char *redirect_base; /* "<scheme>://<redirect_host>" */
+  char *redirect_path; /* "" or "/<bucket>" (path-style), before the key */
+  long redirect_s;   /* > 0: blob GETs redirect to URLs valid this long */
   size_t seg_size;   /* bytes a writer buffers before it stores a segment */
   CURLSH *share;     /* DNS and TLS sessions across calls */
   pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
@@ -55,6 +63,8 @@ struct s3_store {
   pthread_mutex_t pool_mu;
   CURL *pool[S3_POOL_MAX];
   size_t npool;
+  CURLM *mpool[S3_POOL_MAX]; /* idle multi handles of blob streams (s3_stream.c) */
+  size_t nmpool;
   atomic_int no_part_copy;    /* the server rejected UploadPartCopy: pipe parts */
   atomic_int no_multi_delete; /* DeleteObjects unsupported or failing: one by one */
   atomic_int multi_delete_fails; /* DeleteObjects failures in a row */
@@ -94,6 +104,18 @@ struct s3_req {
  * ERR_UNSUPPORTED (501, NotImplemented), else ERR_IO with a log line that
  * names the method, key and S3 error code and never a credential. */
 int s3_perform(struct s3_store *s, struct s3_req *rq);
+/* The request URL, its headers (payload hash, session token, rq->hdr), and
+ * the options every signed request sets on an easy handle. */
+int s3_url(char *out, size_t outlen, const struct s3_store *s, const struct s3_req *rq);
+int s3_headers(struct curl_slist **out, const struct s3_store *s, const struct s3_req *rq);
+int s3_easy_common(CURL *h, struct s3_store *s, const char *url, struct curl_slist *hdrs);
+/* Maps a finished answer (rq->status, rq->code) to a code, logging what an
+ * operator must see (never a credential). */
+int s3_status_rc(const struct s3_store *s, const struct s3_req *rq);
+/* An idle easy handle from the pool (with its connections), or a new one;
+ * back to the pool with its options cleared (closed when the pool is full). */
+CURL *s3_handle_get(struct s3_store *s);
+void s3_handle_put(struct s3_store *s, CURL *h);
 /* Sets up libcurl and s's share handle. */
 int s3_http_init(struct s3_store *s);
 void s3_http_cleanup(struct s3_store *s);
@@ -161,6 +183,20 @@ int s3_mpu_part_copy(struct s3_store *s, struct s3_mpu *m, size_t partno, const 
 int s3_mpu_complete(struct s3_store *s, struct s3_mpu *m);
 /* Aborts (best effort) and frees m's state; safe on a finished or empty m. */
 void s3_mpu_abort(struct s3_store *s, struct s3_mpu *m);
+
+/* --- blob GETs (s3_stream.c) ------------------------------------------------- */
+
+/* The sequential reader entries of blob_s3_ops; contracts in blob.h. One
+ * GET per range, fed through a paused libcurl multi transfer into the
+ * caller's buffer, never more than a bounded stage in memory. */
+int s3_reader_open(struct blob_reader **out, struct blob_store *bs, const char *digest,
+                   int64_t offset, int64_t len);
+int s3_reader_read(struct blob_reader *rd, size_t *out_n, void *buf, size_t max);
+void s3_reader_close(struct blob_reader *rd);
+/* Closes the idle multi handles (store close). */
+void s3_stream_cleanup(struct s3_store *s);
+/* A presigned GET URL of the blob, when redirect is on (s3.c). */
+int s3_redirect_url(struct blob_store *bs, char *out, size_t outlen, const char *digest);
 
 /* --- keys (s3.c) ----------------------------------------------------------- */
 

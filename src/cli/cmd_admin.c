@@ -166,11 +166,20 @@ int cmd_admin(int argc, char **argv)
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     FILE *f = argc < 2 ? stderr : stdout;
     fprintf(f, "usage: wharf admin <command>\n\ncommands:\n"
-               "  bootstrap  create a superuser and an API token with every scope\n");
+               "  bootstrap  create a superuser and an API token with every scope\n"
+               "  migrate    copy an embedded installation into PostgreSQL + S3\n"
+               "  fsck       verify every blob, manifest and reference (--repair quarantines)\n"
+               "  gc         remove unreferenced blobs, expired untagged manifests, idle uploads\n");
     return argc < 2 ? 2 : 0;
   }
   if (strcmp(argv[1], "bootstrap") == 0)
     return cmd_bootstrap(argc - 1, argv + 1);
+  if (strcmp(argv[1], "migrate") == 0)
+    return cmd_migrate(argc - 1, argv + 1);
+  if (strcmp(argv[1], "fsck") == 0)
+    return cmd_fsck(argc - 1, argv + 1);
+  if (strcmp(argv[1], "gc") == 0)
+    return cmd_gc(argc - 1, argv + 1);
   cli_error("unknown admin command '%s'; run 'wharf admin --help'", argv[1]);
   return 2;
 }

@@ -45,12 +45,6 @@ static void secret_usage(FILE *f)
           "network error, 2 usage, 3 credentials refused.\n");
 }
 
-static void robot_usage(FILE *f)
-{
-  fprintf(f, "usage: wharf robot secret ORG+NAME --format FORMAT [--namespace NS] [--json]\n\n"
-             "Run 'wharf robot secret --help' for the formats.\n");
-}
-
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
   struct buf *b = ctx;
@@ -263,12 +257,8 @@ static int cmd_robot_secret(int argc, char **argv)
 
 int cmd_robot(int argc, char **argv)
 {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    robot_usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? EXIT_USAGE : 0;
-  }
-  if (strcmp(argv[1], "secret") == 0)
+  if (argc >= 2 && strcmp(argv[1], "secret") == 0)
     return cmd_robot_secret(argc - 1, argv + 1);
-  cli_error("unknown robot command '%s'; run 'wharf robot --help'", argv[1]);
-  return EXIT_USAGE;
+  /* create/list/show/delete/regenerate, the help and unknown names */
+  return cmd_robot_api(argc, argv);
 }

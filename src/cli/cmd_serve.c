@@ -1,5 +1,5 @@
 /* wharf serve: open the stores, start the HTTP server, stop gracefully on
- * SIGTERM/SIGINT. */
+ * SIGTERM/SIGINT, re-read the TLS certificate on SIGHUP. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,9 +9,12 @@
 #include "cli/cli.h"
 #include "auth/keys.h"
 #include "config/config.h"
+#include "registry/gc.h"
 #include "registry/janitor.h"
+#include "audit/retention.h"
 #include "server/app.h"
 #include "server/http.h"
+#include "server/tls.h"
 #include "store/meta.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -20,8 +23,9 @@ static int open_stores(struct app *app, const struct config *cfg)
 {
   char keypath[4096], err[512];
   if (cli_key_path(keypath, sizeof(keypath), cfg->key_file, cfg->db) != 0) {
+    char shown[1024]; /* the URL may carry the database password */
     cli_error("no server key file for '%s': set --key-file / WHARF_KEY_FILE (the same file on every instance)",
-              cfg->db);
+              cli_db_shown(shown, sizeof(shown), cfg->db));
     return ERR_INVALID;
   }
   if (keys_load_or_create(&app->keys, keypath, err, sizeof(err)) != 0) {
@@ -50,15 +54,38 @@ static int open_stores(struct app *app, const struct config *cfg)
   return 0;
 }
 
+/* SIGHUP: new handshakes get the re-read certificate; listener and
+ * connections stay. A failed reload keeps the old certificate. */
+static void reload_tls(int tls, const struct config *cfg)
+{
+  char err[512];
+  if (!tls) {
+    LOG(LOG_INFO, "received SIGHUP; nothing to reload (TLS is off)");
+    return;
+  }
+  if (tls_reload(err, sizeof(err)) != 0)
+    LOG(LOG_ERROR, "SIGHUP: %s; still serving the certificate with serial %s", err, tls_serial());
+  else
+    LOG(LOG_INFO, "SIGHUP: reloaded TLS certificate from %s (serial %s)", cfg->tls_cert,
+        tls_serial());
+}
+
 int cmd_serve(int argc, char **argv)
 {
   struct config cfg;
   struct app app;
   struct http_server *srv = NULL;
   struct janitor *jan = NULL;
+  struct gc_sched *gcs = NULL;
+  struct audit_retention *retention = NULL;
   char err[512];
   int status = 1;
 
+  /* the sample config file (packaging, `make config-sample`) from the table */
+  if (argc == 2 && strcmp(argv[1], "--sample-config") == 0) {
+    config_print_sample(stdout);
+    return 0;
+  }
   config_init(&cfg);
   int rc = config_load(&cfg, argc, argv, err, sizeof(err));
   if (rc == 1) {
@@ -87,6 +114,19 @@ int cmd_serve(int argc, char **argv)
   opt.max_connections = (unsigned)cfg.max_connections;
   opt.max_header_bytes = (size_t)cfg.max_header_bytes;
   opt.connection_timeout = (unsigned)cfg.connection_timeout;
+  opt.header_timeout = (unsigned)cfg.header_timeout;
+  opt.body_min_rate = (unsigned)cfg.body_min_rate;
+  if (!*cfg.tls_cert != !*cfg.tls_key) {
+    cli_error("TLS needs both --tls-cert and --tls-key (WHARF_TLS_CERT, WHARF_TLS_KEY)");
+    config_free(&cfg);
+    return 2;
+  }
+  opt.tls = *cfg.tls_cert != '\0';
+  if (opt.tls && tls_load(cfg.tls_cert, cfg.tls_key, err, sizeof(err)) != 0) {
+    cli_error("%s", err);
+    config_free(&cfg);
+    return 2;
+  }
 
   memset(&app, 0, sizeof(app));
   app.cfg = &cfg;
@@ -103,6 +143,7 @@ int cmd_serve(int argc, char **argv)
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
 
@@ -122,24 +163,41 @@ int cmd_serve(int argc, char **argv)
   unsigned every = (unsigned)(cfg.upload_ttl / 10 > 60 ? 60 : (cfg.upload_ttl / 10 ? cfg.upload_ttl / 10 : 1));
   if (janitor_start(&jan, &app, every) != 0)
     LOG(LOG_WARN, "upload expiry thread not started; idle uploads will stay until the next start");
+  if (cfg.gc_interval > 0) { /* upload expiry is the janitor's: upload_ttl 0 here */
+    struct gc_options gco = { .grace = cfg.gc_grace, .untagged_expiry = cfg.gc_untagged_expiry };
+    if (gc_sched_start(&gcs, app.meta, app.blobs, &gco, (unsigned)cfg.gc_interval) != 0)
+      LOG(LOG_WARN, "garbage collection thread not started; run 'wharf admin gc' instead");
+  }
+  /* audit retention and export expiry: at start, then hourly (audit/retention.h) */
+  if (audit_retention_start(&retention, app.meta, cfg.audit_retention_days, 3600) != 0)
+    LOG(LOG_WARN, "audit retention thread not started; old entries stay until the next start");
   char db_shown[1024], storage_shown[1024];
   if (meta_url_redact(db_shown, sizeof(db_shown), cfg.db) != 0)
     snprintf(db_shown, sizeof(db_shown), "(unprintable URL)");
   blob_url_redact(storage_shown, sizeof(storage_shown), cfg.storage);
-  LOG(LOG_INFO, "wharf listening on http://%s:%d (db %s, storage %s, %u threads)",
-      strchr(host, ':') ? "[ipv6]" : host, http_port(srv), db_shown, storage_shown, opt.threads);
+  LOG(LOG_INFO, "wharf listening on %s://%s:%d (db %s, storage %s, %u threads)",
+      opt.tls ? "https" : "http", strchr(host, ':') ? "[ipv6]" : host, http_port(srv), db_shown,
+      storage_shown, opt.threads);
+  if (opt.tls)
+    LOG(LOG_INFO, "TLS certificate serial %s from %s", tls_serial(), cfg.tls_cert);
 
   int sig = 0;
-  sigwait(&set, &sig);
+  while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+    reload_tls(opt.tls, &cfg);
   LOG(LOG_INFO, "received %s; finishing in-flight requests (up to %lds)",
       sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg.shutdown_grace);
   http_stop(srv, (unsigned)cfg.shutdown_grace);
   srv = NULL;
   janitor_stop(jan);
   jan = NULL;
+  gc_sched_stop(gcs);
+  gcs = NULL;
+  audit_retention_stop(retention);
+  retention = NULL;
   LOG(LOG_INFO, "stopped");
   status = 0;
 out:
+  tls_unload();
   audit_stop(app.audit); /* writes what is still queued */
   blob_store_close(app.blobs);
   meta_close(app.meta);

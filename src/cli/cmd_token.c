@@ -197,16 +197,20 @@ static int cmd_create(int argc, char **argv)
   return create(&o);
 }
 
+/* Whether argv names the offline form (--user, --db or --key-file). */
+static int offline_form(int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    if (strncmp(argv[i], "--user", 6) == 0 || strncmp(argv[i], "--db", 4) == 0 ||
+        strncmp(argv[i], "--key-file", 10) == 0)
+      return 1;
+  return 0;
+}
+
 int cmd_token(int argc, char **argv)
 {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    FILE *f = argc < 2 ? stderr : stdout;
-    fprintf(f, "usage: wharf token <command>\n\ncommands:\n"
-               "  create  mint an API token for a user (printed once)\n");
-    return argc < 2 ? 2 : 0;
-  }
-  if (strcmp(argv[1], "create") == 0)
+  if (argc >= 2 && strcmp(argv[1], "create") == 0 && offline_form(argc - 1, argv + 1))
     return cmd_create(argc - 1, argv + 1);
-  cli_error("unknown token command '%s'; run 'wharf token --help'", argv[1]);
-  return 2;
+  /* the API forms (cmd_token_api.c), the help and unknown names */
+  return cmd_token_api(argc, argv);
 }

@@ -24,6 +24,7 @@ static int check_listen(const char *v, char *err, size_t errlen);
 static int check_log_level(const char *v, char *err, size_t errlen);
 static int check_url(const char *v, char *err, size_t errlen);
 static int check_proxies(const char *v, char *err, size_t errlen);
+static int check_robot_tokens(const char *v, char *err, size_t errlen);
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -69,6 +70,14 @@ static const struct config_row rows[] = {
     .int_def = 300, .min = 1, .max = 86400, .env = "WHARF_CONNECTION_TIMEOUT",
     .flag = "connection-timeout", .metavar = "SECONDS",
     .help = "close a connection idle this long" },
+  { .name = "header_timeout", .type = CONFIG_INT, .offset = OFF(header_timeout),
+    .int_def = 30, .min = 0, .max = 3600, .env = "WHARF_HEADER_TIMEOUT",
+    .flag = "header-timeout", .metavar = "SECONDS",
+    .help = "close a new connection that has not sent a complete request line and headers this long (slow clients); 0 disables" },
+  { .name = "body_min_rate", .type = CONFIG_INT, .offset = OFF(body_min_rate),
+    .int_def = 1024, .min = 0, .max = 1073741824, .env = "WHARF_BODY_MIN_RATE",
+    .flag = "body-min-rate", .metavar = "BYTES",
+    .help = "close a connection whose request body averages fewer bytes a second than this, after header_timeout seconds; 0 disables" },
   { .name = "shutdown_grace", .type = CONFIG_INT, .offset = OFF(shutdown_grace),
     .int_def = 30, .min = 0, .max = 3600, .env = "WHARF_SHUTDOWN_GRACE",
     .flag = "shutdown-grace", .metavar = "SECONDS",
@@ -89,10 +98,50 @@ static const struct config_row rows[] = {
     .int_def = 86400, .min = 1, .max = 2592000, .env = "WHARF_UPLOAD_TTL",
     .flag = "upload-ttl", .metavar = "SECONDS",
     .help = "expire an upload session idle this long" },
+  { .name = "gc_interval", .type = CONFIG_INT, .offset = OFF(gc_interval),
+    .int_def = 3600, .min = 0, .max = 2592000, .env = "WHARF_GC_INTERVAL",
+    .flag = "gc-interval", .metavar = "SECONDS",
+    .help = "run garbage collection this often while serving (0: never; see 'wharf admin gc')" },
+  { .name = "gc_grace", .type = CONFIG_INT, .offset = OFF(gc_grace),
+    .int_def = 3600, .min = 0, .max = 31536000, .env = "WHARF_GC_GRACE",
+    .flag = "gc-grace", .metavar = "SECONDS",
+    .help = "keep a blob no manifest references for this long after its upload" },
+  { .name = "gc_untagged_expiry", .type = CONFIG_INT, .offset = OFF(gc_untagged_expiry),
+    .int_def = 1209600, .min = 0, .max = 315360000, .env = "WHARF_GC_UNTAGGED_EXPIRY",
+    .flag = "gc-untagged-expiry", .metavar = "SECONDS",
+    .help = "keep a manifest no tag points at for this long after it lost its last tag" },
   { .name = "trusted_proxies", .type = CONFIG_STRING, .offset = OFF(trusted_proxies),
     .str_def = "", .env = "WHARF_TRUSTED_PROXIES", .flag = "trusted-proxies",
     .metavar = "LIST", .check = check_proxies,
     .help = "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For gives the client address in logs and audit entries" },
+  /* native HTTPS (docs/tls.md); both or neither */
+  { .name = "tls_cert", .type = CONFIG_STRING, .offset = OFF(tls_cert),
+    .str_def = "", .env = "WHARF_TLS_CERT", .flag = "tls-cert", .metavar = "FILE",
+    .help = "serve HTTPS with this PEM certificate chain (leaf first); re-read on SIGHUP; needs tls_key" },
+  { .name = "tls_key", .type = CONFIG_STRING, .offset = OFF(tls_key),
+    .str_def = "", .env = "WHARF_TLS_KEY", .flag = "tls-key", .metavar = "FILE",
+    .help = "PEM private key of tls_cert (unencrypted, mode 0600); re-read on SIGHUP" },
+  { .name = "federation_allow_http", .type = CONFIG_BOOL, .offset = OFF(federation_allow_http),
+    .int_def = 0, .min = 0, .max = 1, .env = "WHARF_FEDERATION_ALLOW_HTTP",
+    .flag = "federation-allow-http", .metavar = "BOOL",
+    .help = "let robot federation fetch http:// OIDC issuers on any host (default: https, or http on loopback only)" },
+  { .name = "robot_tokens", .type = CONFIG_STRING, .offset = OFF(robot_tokens),
+    .str_def = "retrievable", .env = "WHARF_ROBOT_TOKENS", .flag = "robot-tokens",
+    .metavar = "MODE", .check = check_robot_tokens,
+    .help = "retrievable: admins can read robot tokens again (Quay); show_once: only a hash is stored and a token is shown only in the response that creates it" },
+  /* audit log (docs/audit.md) */
+  { .name = "audit_enabled", .type = CONFIG_BOOL, .offset = OFF(audit_enabled),
+    .int_def = 1, .env = "WHARF_AUDIT_ENABLED", .flag = "audit-enabled",
+    .metavar = "BOOL", .help = "record the audit log (off only for measurements)" },
+  { .name = "audit_retention_days", .type = CONFIG_INT, .offset = OFF(audit_retention_days),
+    .int_def = 365, .min = 0, .max = 36500, .env = "WHARF_AUDIT_RETENTION_DAYS",
+    .flag = "audit-retention-days", .metavar = "DAYS",
+    .help = "delete audit entries older than this many days (0: keep forever)" },
+  { .name = "audit_export_callback_hosts", .type = CONFIG_STRING,
+    .offset = OFF(audit_export_callback_hosts), .str_def = "",
+    .env = "WHARF_AUDIT_EXPORT_CALLBACK_HOSTS", .flag = "audit-export-callback-hosts",
+    .metavar = "HOSTS",
+    .help = "host names exportlogs may POST its callback_url to (comma-separated; none by default)" },
   { .name = "config_file", .type = CONFIG_STRING, .offset = OFF(config_file),
     .str_def = NULL, .env = "WHARF_CONFIG", .flag = "config", .metavar = "FILE",
     .cli_only = 1, .help = "read settings from this YAML file (flat key: value)" },
@@ -165,6 +214,14 @@ static int check_log_level(const char *v, char *err, size_t errlen)
   if (log_level_parse(v) >= 0)
     return 0;
   snprintf(err, errlen, "log_level must be error, warn, info or debug, not '%s'", v);
+  return ERR_INVALID;
+}
+
+static int check_robot_tokens(const char *v, char *err, size_t errlen)
+{
+  if (strcmp(v, "retrievable") == 0 || strcmp(v, "show_once") == 0)
+    return 0;
+  snprintf(err, errlen, "robot_tokens must be retrievable or show_once, not '%s'", v);
   return ERR_INVALID;
 }
 

@@ -24,12 +24,24 @@ struct config {
   long max_connections;     /* concurrent client connections */
   long max_header_bytes;    /* per-connection memory for request headers */
   long connection_timeout;  /* idle seconds before a connection is closed */
+  long header_timeout;      /* seconds a new connection gets to send its headers; 0 none */
+  long body_min_rate;       /* bytes/s a request body must average; 0 none */
   long shutdown_grace;      /* seconds in-flight requests get on SIGTERM */
   long manifest_max_bytes;  /* largest manifest accepted */
   long json_max_bytes;      /* largest JSON request body accepted */
   long page_max;            /* largest n for tags list and catalog pages */
   long upload_ttl;          /* seconds an idle upload session lives */
+  long gc_interval;         /* seconds between garbage collections in serve; 0 off */
+  long gc_grace;            /* seconds an unreferenced blob is kept */
+  long gc_untagged_expiry;  /* seconds an untagged manifest is kept */
   char *trusted_proxies;    /* reverse proxies whose X-Forwarded-For is believed; "" none */
+  char *tls_cert;           /* PEM certificate chain for native HTTPS; "" plain HTTP */
+  char *tls_key;            /* PEM private key of tls_cert; "" none */
+  int audit_enabled;        /* 0: no audit entries are recorded (benchmarks) */
+  long audit_retention_days; /* audit entries older than this are deleted; 0 keeps all */
+  char *audit_export_callback_hosts; /* hosts exportlogs may call back; "" none */
+  int federation_allow_http; /* 1: http:// OIDC issuers on any host (default: loopback only) */
+  char *robot_tokens;       /* "retrievable" (encrypted copy kept) or "show_once" (hash only) */
   char *config_file;        /* --config FILE / WHARF_CONFIG; NULL if none */
 };
 

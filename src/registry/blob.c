@@ -1,4 +1,6 @@
-/* Blob reads and deletes (end-2, end-10). Reads go out with sendfile. */
+/* Blob reads and deletes (end-2, end-10). Reads go out with sendfile from
+ * the filesystem; from S3 as one streamed GET per response, or as a 307 to a
+ * presigned URL when the store is set to redirect (HEAD stays here). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +15,8 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+
+#define BLOB_REDIRECT_MAX 8192 /* longest presigned URL we hand out */
 
 /* Parses a single "bytes=" range against size. Returns 1 with the range set,
  * 0 when the header should be ignored (absent, multi-range, other unit),
@@ -58,18 +62,67 @@ int reg_parse_range(const char *h, int64_t size, int64_t *out_start, int64_t *ou
 }
 
 struct stream_ctx {
-  struct blob_store *bs;
-  int64_t start;
-  char digest[DIGEST_MAX];
+  struct blob_reader *rd;
+  uint64_t next; /* offset the next read must ask for */
 };
 
 static long stream_read(void *ctx, uint64_t offset, char *buf, size_t max)
 {
   struct stream_ctx *sc = ctx;
   size_t n = 0;
-  if (blob_read(sc->bs, &n, sc->digest, sc->start + (int64_t)offset, buf, max) != 0)
+  if (offset != sc->next || blob_reader_read(sc->rd, &n, buf, max) != 0)
     return -1;
+  sc->next += n;
   return (long)n;
+}
+
+static void stream_free(void *ctx)
+{
+  struct stream_ctx *sc = ctx;
+  blob_reader_close(sc->rd);
+  free(sc);
+}
+
+/* GET from a backend without fds: a redirect, or one streamed read. The
+ * caller has checked the blob is linked to the repository (size from it). */
+static int blob_serve_stream(struct req *r, const char *digest, int64_t size)
+{
+  char *url = pool_alloc(r->pool, BLOB_REDIRECT_MAX);
+  int rc = url ? blob_redirect_url(r->app->blobs, url, BLOB_REDIRECT_MAX, digest) : ERR_NOMEM;
+  if (rc == 0) {
+    req_set_header(r, "Docker-Content-Digest", digest);
+    req_set_header(r, "Location", url);
+    return req_respond(r, 307, NULL, NULL, 0);
+  }
+  if (rc != ERR_UNSUPPORTED)
+    return reg_internal(r, rc, "blob redirect");
+  int64_t start = 0, len = size;
+  int pr = reg_parse_range(req_header(r, "Range"), size, &start, &len);
+  if (pr < 0) {
+    req_set_headerf(r, "Content-Range", "bytes */%" PRId64, size);
+    return req_error(r, 416, OCI_SIZE_INVALID, "requested range not satisfiable",
+                     req_header(r, "Range"));
+  }
+  struct stream_ctx *sc = calloc(1, sizeof(*sc));
+  if (!sc)
+    return reg_internal(r, ERR_NOMEM, "blob stream");
+  rc = blob_reader_open(&sc->rd, r->app->blobs, digest, start, len);
+  if (rc) {
+    free(sc);
+    if (rc != ERR_NOTFOUND)
+      return reg_internal(r, rc, "blob open");
+    LOG(LOG_ERROR, "blob %s is linked but missing from storage", digest);
+    return req_error(r, 404, OCI_BLOB_UNKNOWN, "blob unknown to registry", digest);
+  }
+  req_set_header(r, "Docker-Content-Digest", digest);
+  req_set_header(r, "Accept-Ranges", "bytes");
+  req_set_headerf(r, "ETag", "\"%s\"", digest);
+  req_set_header(r, "Cache-Control", "max-age=31536000");
+  if (pr > 0)
+    req_set_headerf(r, "Content-Range", "bytes %" PRId64 "-%" PRId64 "/%" PRId64, start,
+                    start + len - 1, size);
+  return req_respond_reader(r, pr > 0 ? 206 : 200, "application/octet-stream", (uint64_t)len,
+                            stream_read, sc, stream_free);
 }
 
 static int blob_serve(struct req *r)
@@ -92,7 +145,9 @@ static int blob_serve(struct req *r)
   int fd = -1;
   int64_t fsize;
   rc = blob_open_fd(r->app->blobs, &fd, &fsize, digest);
-  if (rc == ERR_UNSUPPORTED) /* a backend without fds: stream through blob_read */
+  if (rc == ERR_UNSUPPORTED && !r->is_head)
+    return blob_serve_stream(r, digest, size);
+  if (rc == ERR_UNSUPPORTED) /* HEAD without fds: the backend's size */
     rc = blob_stat(r->app->blobs, &fsize, digest);
   if (rc == ERR_NOTFOUND) {
     LOG(LOG_ERROR, "blob %s is linked but missing from storage", digest);
@@ -120,14 +175,9 @@ static int blob_serve(struct req *r)
   if (fd >= 0)
     return req_respond_fd(r, status, "application/octet-stream", fd, (uint64_t)start,
                           (uint64_t)len);
-  struct stream_ctx *sc = malloc(sizeof(*sc));
-  if (!sc)
-    return reg_internal(r, ERR_NOMEM, "blob stream");
-  sc->bs = r->app->blobs;
-  sc->start = start;
-  snprintf(sc->digest, sizeof(sc->digest), "%s", digest);
-  return req_respond_reader(r, status, "application/octet-stream", (uint64_t)len, stream_read, sc,
-                            free);
+  /* only HEAD gets here without an fd: the length, never a body */
+  return req_respond_reader(r, status, "application/octet-stream", (uint64_t)len, NULL, NULL,
+                            NULL);
 }
 
 int reg_blob_get(struct req *r)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/req_audit.h"
 #include "store/ident.h"
 #include "store/meta.h"
 #include "util/err.h"
@@ -129,8 +130,10 @@ static int repo_resolve(struct req *r, int64_t *out_id, int create)
   int rc = meta_repo_lookup(r->app->meta, out_id, name);
   if (rc == ERR_NOTFOUND && create) {
     rc = meta_repo_ensure(r->app->meta, out_id, name);
-    if (rc == 0)
+    if (rc == 0) {
       repo_created(r, *out_id, name);
+      req_audit_repo(r, "create_repo", name, NULL); /* as the API's repository create */
+    }
   }
   if (rc == ERR_NOTFOUND) {
     req_error(r, 404, OCI_NAME_UNKNOWN, "repository name not known to registry", name);

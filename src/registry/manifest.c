@@ -3,12 +3,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit/pulltag.h"
 #include "registry/manifest_parse.h"
 #include "server/req_audit.h"
 #include "store/meta.h"
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/pool.h"
+#include "util/timeutil.h"
 
 /* /v2/<name>/manifests/<reference> (end-3, end-7, end-9). */
 
@@ -117,6 +119,25 @@ static int manifest_load(struct req *r, struct meta_manifest *out, int64_t repo_
   return 0;
 }
 
+/* The performer key of audit/pulltag.h: NULL for anonymous callers. */
+static const char *pull_performer(const struct req *r)
+{
+  return r->principal.kind == PRINCIPAL_ANONYMOUS ? NULL : r->principal.name;
+}
+
+/* The tag for pull_repo: the reference, or for a GET by digest the tag the
+ * same caller resolved to that digest with a HEAD just before (NULL: none). */
+static const char *pulled_tag(struct req *r, const struct manifest_ref *mr, const char *digest)
+{
+  char tag[AUDIT_PULLTAG_TAG_MAX];
+  if (!mr->is_digest)
+    return mr->ref;
+  if (audit_pulltag_recall(tag, sizeof(tag), req_param(r, "name"), digest, pull_performer(r),
+                           r->client_ip, time_now()) != 0)
+    return NULL;
+  return pool_strdup(r->pool, tag);
+}
+
 /* GET and HEAD: the stored bytes with their media type, if acceptable. */
 static int manifest_fetch(struct req *r)
 {
@@ -135,7 +156,10 @@ static int manifest_fetch(struct req *r)
                      "manifest unknown: its media type is not acceptable to the client", detail);
   }
   if (!r->is_head) /* one pull_repo per manifest pulled; HEAD only resolves */
-    req_audit_registry(r, "pull_repo", mr.is_digest ? NULL : mr.ref, m.digest, m.media_type);
+    req_audit_registry(r, "pull_repo", pulled_tag(r, &mr, m.digest), m.digest, m.media_type);
+  else if (!mr.is_digest) /* containerd: HEAD by tag, then GET by digest */
+    audit_pulltag_remember(req_param(r, "name"), m.digest, pull_performer(r), r->client_ip,
+                           mr.ref, time_now());
   req_set_header(r, "Docker-Content-Digest", m.digest);
   return req_respond(r, 200, m.media_type, m.body, m.body_len);
 }

@@ -110,6 +110,11 @@ static int commit_and_link(struct req *r, struct upload_ctx *u, const char *dige
   if (rc)
     return storage_error(r, rc, "upload commit");
   rc = meta_blob_add(r->app->meta, u->repo, digest, size);
+  if (rc == ERR_CONFLICT) { /* a GC tombstone (docs/design.md "GC and fsck"): retryable */
+    req_set_header(r, "Retry-After", "1");
+    return req_error(r, 503, OCI_BLOB_UPLOAD_INVALID,
+                     "blob is being garbage-collected; retry", digest);
+  }
   if (rc)
     return reg_internal(r, rc, "blob record");
   u->done = 1;

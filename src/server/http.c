@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -18,18 +19,22 @@
 #include "registry/registry.h"
 #include "server/metrics.h"
 #include "server/clientip.h"
+#include "server/conn_guard.h"
 #include "server/req.h"
 #include "server/req_audit.h"
 #include "server/router.h"
+#include "server/tls.h"
 #include "server/webauth.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
 #include "util/rand.h"
+#include "util/cidr.h"
 #include "util/timeutil.h"
 
 struct http_server {
   struct MHD_Daemon *d;
+  struct conn_guard *guard; /* header deadlines (slow clients); NULL if none */
   struct app *app;
   struct http_options opt;
   atomic_int inflight;
@@ -115,12 +120,16 @@ static int xff_join(void *ctx, const char *value)
 }
 
 /* Behind a trusted proxy the client is who X-Forwarded-For says (the
- * headers as a whole are capped by max_header_bytes). */
+ * headers as a whole are capped by max_header_bytes), and the scheme the
+ * client used is what X-Forwarded-Proto says (docs/tls.md). */
 static void behind_proxy(struct req_priv *rp)
 {
   struct xff_ctx x = { rp->r.pool, NULL };
   char peer[sizeof(rp->ip)];
   memcpy(peer, rp->ip, sizeof(peer));
+  const char *proto = req_header(&rp->r, "X-Forwarded-Proto");
+  if (proto && cidr_list_match(rp->srv->trusted, peer))
+    rp->r.scheme = strcasecmp(proto, "https") == 0 ? "https" : "http";
   req_header_each(&rp->r, "X-Forwarded-For", xff_join, &x);
   clientip_resolve(rp->ip, sizeof(rp->ip), peer, x.joined, rp->srv->trusted);
 }
@@ -167,6 +176,7 @@ static struct req_priv *req_new(struct http_server *s, struct MHD_Connection *co
                 sizeof(rp->ip));
   }
   r->client_ip = rp->ip;
+  r->scheme = s->opt.tls ? "https" : "http";
   if (s->trusted[0])
     behind_proxy(rp);
   return rp;
@@ -176,8 +186,8 @@ static struct req_priv *req_new(struct http_server *s, struct MHD_Connection *co
 static void set_challenge(struct req *r, const char *scope)
 {
   const char *host = req_host(r);
-  req_set_headerf(r, "WWW-Authenticate", "Bearer realm=\"http://%s/v2/auth\",service=\"%s\"%s%s%s",
-                  host, host, scope ? ",scope=\"" : "", scope ? scope : "", scope ? "\"" : "");
+  req_set_headerf(r, "WWW-Authenticate", "Bearer realm=\"%s://%s/v2/auth\",service=\"%s\"%s%s%s",
+                  r->scheme, host, host, scope ? ",scope=\"" : "", scope ? scope : "", scope ? "\"" : "");
 }
 
 static void deny(struct req *r, int anonymous, const char *reason)
@@ -243,6 +253,10 @@ static int authorize(struct req *r, int *csrf_defer)
   rc = auth_authorize(app, &r->principal, r->route->perm, target, r->route->scope);
   if (rc == 0)
     return 1;
+  /* a name the store cannot even hold (PostgreSQL refuses text that is not
+   * UTF-8, where SQLite finds no row) names nothing: the same 404/403 */
+  if (rc == ERR_INVALID)
+    rc = ERR_NOTFOUND;
   if (rc == ERR_DENIED || rc == ERR_NOTFOUND) {
     /* a missing target is 404 only to those who could see it exist: the
      * superuser and whoever may create in its namespace (Ansible's
@@ -310,6 +324,10 @@ static void dispatch_headers(struct req_priv *rp, const char *url)
   }
   if (r->route->body == BODY_BUFFER) {
     r->body.cap = r->route->body_cap ? r->route->body_cap : app->json_max;
+    /* /v2's one buffered body is a manifest: manifest_max_bytes rules, not
+     * the route row's built-in 4 MiB (which ignored the setting) */
+    if (r->route->api == API_OCI && app->manifest_max)
+      r->body.cap = app->manifest_max;
     if (r->content_length > (int64_t)r->body.cap) {
       req_error(r, 413, OCI_SIZE_INVALID, "request body too large",
                 pool_printf(r->pool, "at most %zu bytes", r->body.cap));
@@ -318,6 +336,21 @@ static void dispatch_headers(struct req_priv *rp, const char *url)
   }
   if (r->route->begin)
     r->route->begin(r);
+}
+
+/* A body trickling in slower than body_min_rate (averaged from the end of
+ * the headers, after a grace of header_timeout) holds a connection and
+ * maybe an upload's lock for nothing: the caller drops the connection. */
+static int body_too_slow(const struct req_priv *rp)
+{
+  const struct http_options *o = &rp->srv->opt;
+  if (!o->body_min_rate)
+    return 0;
+  int64_t us = time_mono_us() - rp->r.start_us;
+  int64_t grace = (int64_t)(o->header_timeout ? o->header_timeout : 30) * 1000000;
+  if (us <= grace)
+    return 0;
+  return (double)rp->r.bytes_in < (double)o->body_min_rate * ((double)us / 1e6);
 }
 
 static void feed_body(struct req_priv *rp, const char *data, size_t len)
@@ -395,6 +428,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!rp)
       return MHD_NO;
     *con_cls = rp;
+    conn_guard_request_begin(conn);
     atomic_fetch_add(&s->inflight, 1);
     metrics_request_begin();
     log_set_request_id(rp->r.id);
@@ -405,6 +439,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   }
   log_set_request_id(rp->r.id);
   if (*upload_data_size) {
+    if (!rp->queued && body_too_slow(rp)) {
+      LOG(LOG_INFO, "closing a connection whose request body arrives slower than %u bytes/s",
+          s->opt.body_min_rate);
+      rp->r.error_code = "BODY_TOO_SLOW";
+      log_set_request_id(NULL);
+      return MHD_NO;
+    }
     feed_body(rp, upload_data, *upload_data_size);
     *upload_data_size = 0;
     log_set_request_id(NULL);
@@ -422,10 +463,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
   struct http_server *s = cls;
   struct req_priv *rp = *con_cls;
-  (void)conn;
   if (!rp)
     return;
   struct req *r = &rp->r;
+  conn_guard_request_end(conn);
   char line[1024];
   int64_t us = time_mono_us() - r->start_us;
   snprintf(line, sizeof(line),
@@ -469,6 +510,23 @@ static int bind_addr(struct sockaddr_storage *ss, int *is6, const char *host, in
   return ERR_INVALID;
 }
 
+/* max_connections sockets plus the stores' files must fit under the
+ * descriptor limit: past it accept() fails and libmicrohttpd stops
+ * accepting, so new clients would hang in the backlog instead of being
+ * refused. Raises the soft limit toward the hard one when it is short. */
+static void fd_limit_fit(unsigned max_connections)
+{
+  struct rlimit rl;
+  rlim_t want = (rlim_t)max_connections + 256;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+    return;
+  rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+    LOG(LOG_WARN, "open-file limit %llu is below max_connections + 256 (%llu): raise it "
+        "(ulimit -n) or lower max_connections", (unsigned long long)rl.rlim_cur,
+        (unsigned long long)want);
+}
+
 int http_start(struct http_server **out, struct app *app, const struct http_options *opt,
                char *err, size_t errlen)
 {
@@ -495,7 +553,7 @@ int http_start(struct http_server **out, struct app *app, const struct http_opti
    * of an upload and disconnects would hold the upload's lock in CLOSE-WAIT
    * until the idle timeout (docs/design.md, tests/e2e/test_errors.py). */
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-                   MHD_USE_ERROR_LOG | (is6 ? MHD_USE_IPv6 : 0);
+                   MHD_USE_ERROR_LOG | (is6 ? MHD_USE_IPv6 : 0) | (opt->tls ? MHD_USE_TLS : 0);
   /* The per-connection memory bounds headers and the read buffer; uploads
    * stream through it, so it is sized for throughput, and headers get
    * their own cap (max_header_bytes) checked in dispatch_headers. */
@@ -505,6 +563,13 @@ int http_start(struct http_server **out, struct app *app, const struct http_opti
   size_t conn_mem = 64 * 1024;
   if (opt->max_header_bytes * 2 > conn_mem)
     conn_mem = opt->max_header_bytes * 2;
+  fd_limit_fit(opt->max_connections);
+  if (opt->header_timeout &&
+      conn_guard_new(&s->guard, opt->header_timeout, opt->connection_timeout) != 0) {
+    snprintf(err, errlen, "cannot start the slow-client watchdog thread");
+    free(s);
+    return ERR_INTERNAL;
+  }
   s->d = MHD_start_daemon(
     flags, (uint16_t)opt->port, NULL, NULL, on_request, s,
     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -513,13 +578,18 @@ int http_start(struct http_server **out, struct app *app, const struct http_opti
     MHD_OPTION_CONNECTION_TIMEOUT, opt->connection_timeout,
     MHD_OPTION_CONNECTION_MEMORY_LIMIT, conn_mem,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+    MHD_OPTION_NOTIFY_CONNECTION, s->guard ? conn_guard_notify : NULL, s->guard,
     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
     MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+    /* native TLS (server/tls.c serves the certificates); without it the
+     * list ends here and the callback argument is never read */
+    opt->tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, tls_cert_callback(),
     MHD_OPTION_END);
   if (!s->d) {
     snprintf(err, errlen, "cannot listen on %s:%d (address in use or not permitted); choose another with --listen",
              opt->host, opt->port);
+    conn_guard_free(s->guard);
     free(s);
     return ERR_IO;
   }
@@ -551,5 +621,6 @@ void http_stop(struct http_server *s, unsigned grace_seconds)
   if (atomic_load(&s->inflight) > 0)
     LOG(LOG_WARN, "grace period over; closing %d request(s)", atomic_load(&s->inflight));
   MHD_stop_daemon(s->d);
+  conn_guard_free(s->guard);
   free(s);
 }

@@ -16,6 +16,9 @@ struct http_options {
   unsigned max_connections;
   size_t max_header_bytes;  /* request line + headers */
   unsigned connection_timeout; /* idle seconds */
+  unsigned header_timeout;  /* seconds a new connection gets to send its request headers; 0 none */
+  unsigned body_min_rate;   /* bytes/s a request body must average after header_timeout; 0 none */
+  int tls;                  /* 1: HTTPS with the certificates tls_load() read (server/tls.h) */
 };
 
 /* Binds and starts serving; the caller keeps app alive until http_stop().

@@ -21,18 +21,22 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <pthread.h>
 
 #include "server/req.h"
 #include "server/router.h"
+#include "store/ident.h"
 #include "store/meta.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/pool.h"
+#include "util/timeutil.h"
 
 #define METRICS_ROWS 256              /* route rows counted; more share the "none" row */
 #define METRICS_CLASSES 5             /* 1xx..5xx */
 #define METRICS_OPEN_UPLOADS_MAX 10000 /* open upload sessions counted at most per scrape */
 #define METRICS_OUT_MAX ((size_t)4 << 20)
+#define METRICS_EXPIRY_CACHE 60       /* seconds the robot token expiry counts are reused */
 
 /* Upper bounds of the latency buckets, microseconds (+Inf is the count). */
 static const int64_t bucket_us[] = { 5000,   10000,   25000,   50000,   100000,  250000,
@@ -319,6 +323,32 @@ static int open_uploads(struct req *r, size_t *out)
   return rc;
 }
 
+/* Robot tokens expiring within 7 and 30 days (issue 8), counted by the
+ * store at most once a minute per process. */
+static int expiring_tokens(struct req *r, int64_t out[2])
+{
+  static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  static int64_t at, cached[2];
+  int64_t now = time_now();
+  int rc = 0;
+  pthread_mutex_lock(&mu);
+  if (at == 0 || now - at >= METRICS_EXPIRY_CACHE) {
+    int64_t n7 = 0, n30 = 0;
+    rc = ident_cred_expiring(r->app->meta, &n7, CRED_ROBOT, now, now + 7 * 86400);
+    if (!rc)
+      rc = ident_cred_expiring(r->app->meta, &n30, CRED_ROBOT, now, now + 30 * 86400);
+    if (!rc) {
+      cached[0] = n7;
+      cached[1] = n30;
+      at = now;
+    }
+  }
+  out[0] = cached[0];
+  out[1] = cached[1];
+  pthread_mutex_unlock(&mu);
+  return rc;
+}
+
 int metrics_handler(struct req *r)
 {
   int proxied = req_header(r, "X-Forwarded-For") || req_header(r, "Forwarded");
@@ -340,6 +370,14 @@ int metrics_handler(struct req *r)
     rc = gauge(&b, "wharf_upload_sessions_open",
                "Upload sessions open in the metadata store (all instances; capped at 10000).",
                (double)uploads);
+  int64_t exp[2];
+  if (!rc && have_uploads && expiring_tokens(r, exp) == 0)
+    rc = gauge(&b, "wharf_robot_tokens_expiring_7d",
+               "Robot tokens that expire within 7 days (all instances; refreshed every minute).",
+               (double)exp[0]) ||
+         gauge(&b, "wharf_robot_tokens_expiring_30d",
+               "Robot tokens that expire within 30 days (all instances; refreshed every minute).",
+               (double)exp[1]);
   if (rc) {
     buf_free(&b);
     return req_respond(r, 500, "text/plain", "metrics unavailable\n", 20);

@@ -51,6 +51,9 @@ struct req {
   /* the client's address: the peer, or what X-Forwarded-For says when the
    * peer is a trusted proxy (config trusted_proxies); "-" if unknown */
   const char *client_ip;
+  /* "https" when served over native TLS, or when a trusted proxy says
+   * X-Forwarded-Proto: https; else "http" (for absolute URLs we send) */
+  const char *scheme;
   const char *param_names[REQ_MAX_PARAMS];
   const char *param_values[REQ_MAX_PARAMS];
   int nparams;

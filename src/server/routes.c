@@ -9,6 +9,7 @@
 #include "registry/registry.h"
 #include "server/metrics.h"
 #include "server/router.h"
+#include "server/ui.h"
 
 #define MANIFEST_CAP ((size_t)4 << 20)
 
@@ -47,6 +48,7 @@ const struct route router_table[] = {
   Q("DELETE", "/api/v1/user/robots/{robot_shortname}/federation", PERM_USER, BODY_NONE, api_robot_federation_delete, "deleteUserRobotFederation", SCOPE_USER_ADMIN),
   Q("POST", "/api/v1/organization/", PERM_USER, BODY_BUFFER, api_org_create, "createOrganization", SCOPE_USER_ADMIN),
   Q("GET", "/api/v1/organization/{orgname}", PERM_NONE, BODY_NONE, api_org_get, "getOrganization", 0),
+  Q("PUT", "/api/v1/organization/{orgname}", PERM_ORG_ADMIN, BODY_BUFFER, api_org_put, "changeOrganizationDetails", SCOPE_ORG_ADMIN),
   Q("DELETE", "/api/v1/organization/{orgname}", PERM_ORG_ADMIN, BODY_NONE, api_org_delete, "deleteAdminedOrganization", SCOPE_ORG_ADMIN),
   Q("GET", "/api/v1/organization/{orgname}/robots", PERM_ORG_MEMBER, BODY_NONE, api_robot_list, "getOrgRobots", SCOPE_ORG_ADMIN),
   Q("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}", PERM_ORG_ADMIN, BODY_NONE, api_robot_get, "getOrgRobot", SCOPE_ORG_ADMIN),
@@ -85,6 +87,11 @@ const struct route router_table[] = {
   Q("GET", "/api/v1/repository/{repository}/aggregatelogs", PERM_REPO_ADMIN, BODY_NONE, api_logs_repo_aggregate, "getAggregateRepoLogs", SCOPE_REPO_ADMIN),
   Q("GET", "/api/v1/user/logs", PERM_USER, BODY_NONE, api_logs_user, "listUserLogs", SCOPE_USER_ADMIN),
   Q("GET", "/api/v1/user/aggregatelogs", PERM_USER, BODY_NONE, api_logs_user_aggregate, "getAggregateUserLogs", SCOPE_USER_ADMIN),
+  Q("POST", "/api/v1/organization/{orgname}/exportlogs", PERM_ORG_ADMIN, BODY_BUFFER, api_logs_org_export, "exportOrgLogs", SCOPE_ORG_ADMIN),
+  Q("POST", "/api/v1/repository/{repository}/exportlogs", PERM_REPO_ADMIN, BODY_BUFFER, api_logs_repo_export, "exportRepoLogs", SCOPE_REPO_ADMIN),
+  Q("POST", "/api/v1/user/exportlogs", PERM_USER, BODY_BUFFER, api_logs_user_export, "exportUserLogs", SCOPE_USER_ADMIN),
+  /* wharf: the export's file, for the account that asked (checked by the handler) */
+  Q("GET", "/api/v1/exportedlogs/{exportid}", PERM_AUTHENTICATED, BODY_NONE, api_logs_export_get, "getExportedLogs", 0),
   /* end of audit logs */
   Q("POST", "/api/v1/repository/{repository}/changevisibility", PERM_REPO_ADMIN, BODY_BUFFER, api_repo_visibility, "changeRepoVisibility", SCOPE_REPO_ADMIN),
   Q("POST", "/api/v1/repository", PERM_USER, BODY_BUFFER, api_repo_create, "createRepo", SCOPE_REPO_CREATE),
@@ -123,6 +130,8 @@ const struct route router_table[] = {
   P("/status", api_health_endtoend, "healthEndtoend"),
   P("/_internal_ping", api_internal_ping, "internalPing"),
   P("/metrics", metrics_handler, "metrics"),
+  /* keyless robot federation (spec §2.4): Basic "ns+short:<OIDC JWT>", checked by the handler */
+  P("/oauth2/federation/robot/token", api_robot_federation_exchange, "exchangeRobotFederationToken"),
 #undef P
   Q("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}/secret", PERM_ORG_ADMIN, BODY_NONE, api_robot_secret, "getOrgRobotSecret", SCOPE_ORG_ADMIN),
   Q("GET", "/api/v1/user/robots/{robot_shortname}/secret", PERM_USER, BODY_NONE, api_robot_secret, "getUserRobotSecret", SCOPE_USER_ADMIN),
@@ -135,6 +144,11 @@ const struct route router_table[] = {
   Q("POST", "/api/v1/user/robots/{robot_shortname}/tokens", PERM_USER, BODY_BUFFER, api_robot_token_add, "createUserRobotToken", SCOPE_USER_ADMIN),
   Q("DELETE", "/api/v1/user/robots/{robot_shortname}/tokens/{token_id}", PERM_USER, BODY_NONE, api_robot_token_delete, "deleteUserRobotToken", SCOPE_USER_ADMIN),
   /* end of robot tokens */
+  /* web UI (issue 10): embedded static files, open to anyone; the UI signs
+   * in and calls /api/v1 like any client (server/ui.c) */
+  { "GET", "/", PERM_NONE, BODY_NONE, 0, NULL, ui_index, "webUi", API_PLAIN, 0 },
+  { "GET", "/ui/{asset}", PERM_NONE, BODY_NONE, 0, NULL, ui_file, "webUiAsset", API_PLAIN, 0 },
+  /* end of web UI */
 #undef Q
 };
 

@@ -39,6 +39,9 @@ struct audit_entry {
   int64_t created_at;         /* unix seconds */
 };
 
+/* Most kinds one query may name (kind=a,b,...). */
+#define AUDIT_KINDS_MAX 8
+
 /* What to read: exactly one of namespace_name and repository; entries with
  * start <= created_at < end; only those of performer (NULL or "": all);
  * newest first, starting strictly after the cursor (before_time,
@@ -49,6 +52,12 @@ struct audit_query {
   const char *performer;
   int64_t start, end;
   int64_t before_time, before_id;
+  /* Extension filters (wharf, organization logs): only entries of this
+   * repository ("ns/name"; NULL or "": all), only entries of one of these
+   * kinds (nkinds 0: all). Each has an index. */
+  const char *filter_repository;
+  const char *kinds[AUDIT_KINDS_MAX];
+  size_t nkinds;
 };
 
 /* Entries of one kind on one UTC day. */
@@ -71,6 +80,29 @@ int audit_store_list(struct meta *m, struct pool *p, struct audit_entry **out, s
 int audit_store_aggregate(struct meta *m, struct pool *p, struct audit_count **out,
                           size_t *out_n, const struct audit_query *q);
 
+/* Deletes up to `batch` entries older than `before` (oldest first) in one
+ * statement; *out_deleted (may be NULL) gets how many. Retention calls it
+ * until fewer than `batch` go. */
+int audit_store_purge(struct meta *m, int64_t *out_deleted, int64_t before, size_t batch);
+
+/* Log exports (exportlogs): a finished JSON-lines file kept until it
+ * expires, readable only by the account that asked for it. */
+struct audit_export {
+  const char *id;        /* random, unguessable */
+  int64_t account_id;    /* who may download it */
+  int64_t created_at, expires_at;
+  const void *body;      /* the JSON lines */
+  size_t len;
+};
+/* Stores e (copied). ERR_EXISTS for an id in use. */
+int audit_store_export_put(struct meta *m, const struct audit_export *e);
+/* The export `id` of account_id not expired at `now`; body in the pool.
+ * ERR_NOTFOUND otherwise (whoever else asks). */
+int audit_store_export_get(struct meta *m, struct pool *p, struct audit_export *out,
+                           const char *id, int64_t account_id, int64_t now);
+/* Deletes the exports expired at `now`. */
+int audit_store_export_purge(struct meta *m, int64_t now);
+
 /* --- backend table (meta_ops.audit) ----------------------------------------- */
 struct audit_store_ops {
   int (*append)(struct meta *m, const struct audit_entry *entries, size_t n);
@@ -78,6 +110,11 @@ struct audit_store_ops {
               int *out_more, const struct audit_query *q, size_t limit);
   int (*aggregate)(struct meta *m, struct pool *p, struct audit_count **out, size_t *out_n,
                    const struct audit_query *q);
+  int (*purge)(struct meta *m, int64_t *out_deleted, int64_t before, size_t batch);
+  int (*export_put)(struct meta *m, const struct audit_export *e);
+  int (*export_get)(struct meta *m, struct pool *p, struct audit_export *out, const char *id,
+                    int64_t account_id, int64_t now);
+  int (*export_purge)(struct meta *m, int64_t now);
 };
 
 /* Both SQL engines (store/sqlite_audit.c). */

@@ -99,6 +99,22 @@ int ident_cred_cap_expiry(struct meta *m, int64_t account_id, enum ident_cred_ki
   return m->ops->ident->cred_cap_expiry(m, account_id, kind, keep_id, until);
 }
 
+int ident_cred_expiring(struct meta *m, int64_t *out, enum ident_cred_kind kind, int64_t now,
+                        int64_t until)
+{
+  return m->ops->ident->cred_expiring(m, out, kind, now, until);
+}
+
+int ident_token_lifetime_get(struct meta *m, int64_t *out, int64_t id)
+{
+  return m->ops->ident->token_lifetime_get(m, out, id);
+}
+
+int ident_org_update(struct meta *m, int64_t org_id, const char *email, int64_t max_lifetime)
+{
+  return m->ops->ident->org_update(m, org_id, email, max_lifetime);
+}
+
 int ident_robot_set_access(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs)
 {
   return m->ops->ident->robot_set_access(m, id, enabled, allowed_cidrs);

@@ -110,6 +110,16 @@ int ident_robot_set_access(struct meta *m, int64_t id, int enabled, const char *
 int ident_robot_federation_get(struct meta *m, struct pool *p, char **out, int64_t id);
 /* Replaces a robot's federation configuration (JSON array text); ERR_NOTFOUND. */
 int ident_robot_federation_set(struct meta *m, int64_t id, const char *json);
+/* How many credentials of that kind expire in (now, until] (metrics). */
+int ident_cred_expiring(struct meta *m, int64_t *out, enum ident_cred_kind kind, int64_t now,
+                        int64_t until);
+/* The longest lifetime in seconds a robot token of namespace account id may
+ * have (0: no maximum; only organizations set one); ERR_NOTFOUND. */
+int ident_token_lifetime_get(struct meta *m, int64_t *out, int64_t id);
+/* Changes an organization's email (NULL: unchanged) and maximum robot token
+ * lifetime in seconds (0: none; -1: unchanged); ERR_NOTFOUND unless org_id
+ * is an organization. */
+int ident_org_update(struct meta *m, int64_t org_id, const char *email, int64_t max_lifetime);
 
 /* --- repositories as seen by identity ------------------------------------ */
 struct ident_repo {
@@ -426,6 +436,10 @@ struct ident_ops {
   int (*robot_set_access)(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs);
   int (*robot_federation_get)(struct meta *m, struct pool *p, char **out, int64_t id);
   int (*robot_federation_set)(struct meta *m, int64_t id, const char *json);
+  int (*cred_expiring)(struct meta *m, int64_t *out, enum ident_cred_kind kind, int64_t now,
+                       int64_t until);
+  int (*token_lifetime_get)(struct meta *m, int64_t *out, int64_t id);
+  int (*org_update)(struct meta *m, int64_t org_id, const char *email, int64_t max_lifetime);
 };
 
 extern const struct ident_ops meta_sqlite_ident_ops;

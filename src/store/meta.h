@@ -7,6 +7,7 @@
 struct pool;
 struct ident_ops;
 struct audit_store_ops;
+struct meta_gc_ops;
 
 /* The metadata store: repositories, blob links, upload sessions, manifests,
  * tags. One interface, several backends (SQLite, PostgreSQL),
@@ -172,6 +173,7 @@ struct meta_ops {
   int (*tag_delete)(struct meta *m, int64_t repo_id, const char *tag);
   const struct ident_ops *ident;  /* identity half, store/ident.h */
   const struct audit_store_ops *audit; /* audit log, store/audit_store.h (NULL: none) */
+  const struct meta_gc_ops *gc; /* GC and fsck queries, store/gc_store.h (NULL: none) */
 };
 
 /* Every backend's struct starts with this header. */

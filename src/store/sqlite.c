@@ -74,6 +74,8 @@ const char *sq_stmt_sql(enum sq_stmt id)
 {
   if ((int)id < 0 || id >= SQ__COUNT)
     return NULL;
+  if (id >= SQ_GC_FIRST)
+    return sq_gc_sql[id - SQ_GC_FIRST];
   if (id >= SQ_AUDIT_FIRST)
     return sq_audit_sql[id - SQ_AUDIT_FIRST];
   return id < SQ_IDENT_FIRST ? stmt_sql[id] : sq_ident_sql[id - SQ_IDENT_FIRST];
@@ -445,7 +447,11 @@ int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t siz
     if ((err = sq_begin(c)))
       return err;
     int64_t now = time_now();
-    err = sq_exec(c, NULL, SQ_BLOB_INSERT, "tii", digest, size, now);
+    /* a GC tombstone: the bytes may be going right now (store/gc_store.h) */
+    err = sq_int64(c, NULL, SQ_GC_TOMB_GET, "t", digest);
+    err = err == 0 ? ERR_CONFLICT : err == ERR_NOTFOUND ? 0 : err;
+    if (!err)
+      err = sq_exec(c, NULL, SQ_BLOB_INSERT, "tii", digest, size, now);
     if (!err) /* a missing repository fails the foreign key: ERR_NOTFOUND */
       err = sq_exec(c, NULL, SQ_LINK_INSERT, "iti", repo_id, digest, now);
     err = sq_end(c, err);

@@ -32,6 +32,20 @@
   " = ?1 AND created_at >= ?2 AND created_at < ?3 AND (performer_name = ?4 OR ?4 = '') "  \
   "GROUP BY kind, created_at - created_at % 86400 ORDER BY 2, 1 LIMIT ?5"
 
+/* A page with the extension filters. ?1 namespace, [?2, ?3), ?4 performer,
+ * cursor (?5, ?6), ?7 rows, ?8 repository, ?9..?16 kinds (NULL: unused
+ * slot; ?9 NULL: any kind); '' means "any" for the other text filters.
+ * `lead` is the equality an index serves (the other ones repeat it in
+ * their "any" form, which no planner can use as an index key). */
+#define LOG_FILTER(lead)                                                                  \
+  "SELECT " LOG_COLS " FROM log_entry WHERE " lead " AND created_at >= ?2 "               \
+  "AND created_at < ?3 AND (namespace_name = ?1 OR ?1 = '') "                             \
+  "AND (performer_name = ?4 OR ?4 = '') AND (repository = ?8 OR ?8 = '') "                \
+  "AND (CAST(?9 AS TEXT) IS NULL "                                                       \
+  "     OR kind IN (?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)) "                              \
+  "AND created_at <= ?5 AND (created_at < ?5 OR id < ?6) "                                \
+  "ORDER BY created_at DESC, id DESC LIMIT ?7"
+
 const char *const sq_audit_sql[SQ__COUNT - SQ_AUDIT_FIRST] = {
 #define S(id) [id - SQ_AUDIT_FIRST]
   S(SQ_AUDIT_INSERT) = "INSERT INTO log_entry(kind, performer_id, performer_name, "
@@ -42,6 +56,19 @@ const char *const sq_audit_sql[SQ__COUNT - SQ_AUDIT_FIRST] = {
   S(SQ_AUDIT_LIST_REPO) = LOG_PAGE("repository"),
   S(SQ_AUDIT_AGG_NS) = LOG_AGG("namespace_name"),
   S(SQ_AUDIT_AGG_REPO) = LOG_AGG("repository"),
+  S(SQ_AUDIT_FILTER_NS) = LOG_FILTER("namespace_name = ?1"),
+  S(SQ_AUDIT_FILTER_KIND) = LOG_FILTER("namespace_name = ?1 AND kind IN (?9, ?10, ?11, ?12, "
+                                       "?13, ?14, ?15, ?16)"),
+  S(SQ_AUDIT_FILTER_REPO) = LOG_FILTER("repository = ?8"),
+  S(SQ_AUDIT_FILTER_PERF) = LOG_FILTER("performer_name = ?4"),
+  /* retention: oldest first over log_entry_created, a batch at a time */
+  S(SQ_AUDIT_PURGE) = "DELETE FROM log_entry WHERE id IN (SELECT id FROM log_entry "
+                      "WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+  S(SQ_AUDIT_EXPORT_PUT) = "INSERT INTO log_export(id, account_id, created_at, expires_at, body) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5)",
+  S(SQ_AUDIT_EXPORT_GET) = "SELECT created_at, expires_at, body FROM log_export WHERE id = ?1 "
+                           "AND account_id = ?2 AND expires_at > ?3",
+  S(SQ_AUDIT_EXPORT_PURGE) = "DELETE FROM log_export WHERE expires_at <= ?1",
 #undef S
 };
 
@@ -115,6 +142,36 @@ static int query_scope(const char **out, int *out_repo, const struct audit_query
   return 0;
 }
 
+static int has_filters(const struct audit_query *q)
+{
+  return q->nkinds || (q->filter_repository && *q->filter_repository);
+}
+
+/* The filtered page (has_filters(q)): the statement whose index fits best,
+ * the most selective key first. */
+static int list_filtered(struct sq_conn *c, struct sq_cur **out, const struct audit_query *q,
+                         int64_t bt, int64_t bid, size_t limit)
+{
+  const char *ns = q->namespace_name ? q->namespace_name : "";
+  const char *repo = q->repository ? q->repository : q->filter_repository;
+  const char *perf = q->performer ? q->performer : "";
+  const char *k[AUDIT_KINDS_MAX] = { NULL };
+  if (q->nkinds > AUDIT_KINDS_MAX)
+    return ERR_INVALID;
+  if (q->repository && q->filter_repository && *q->filter_repository &&
+      strcmp(q->repository, q->filter_repository) != 0)
+    repo = "\x01"; /* two different repositories: nothing (no name holds \x01) */
+  for (size_t i = 0; i < q->nkinds; i++)
+    k[i] = q->kinds[i];
+  enum sq_stmt id = repo && *repo ? SQ_AUDIT_FILTER_REPO
+                    : *perf      ? SQ_AUDIT_FILTER_PERF
+                    : q->nkinds  ? SQ_AUDIT_FILTER_KIND
+                                 : SQ_AUDIT_FILTER_NS;
+  return sq_query(c, out, id, "tiitiiittttttttt", ns, q->start, q->end, perf, bt, bid,
+                  sq_fetch_limit(limit), repo ? repo : "", k[0], k[1], k[2], k[3], k[4], k[5],
+                  k[6], k[7]);
+}
+
 static int sqa_list(struct meta *m, struct pool *p, struct audit_entry **out, size_t *out_n,
                     int *out_more, const struct audit_query *q, size_t limit)
 {
@@ -129,7 +186,9 @@ static int sqa_list(struct meta *m, struct pool *p, struct audit_entry **out, si
   int64_t bt = q->before_id ? q->before_time : INT64_MAX;
   int64_t bid = q->before_id ? q->before_id : INT64_MAX;
   err = sq_conn_get(&c, m);
-  if (!err)
+  if (!err && has_filters(q))
+    err = list_filtered(c, &st, q, bt, bid, limit);
+  else if (!err)
     err = sq_query(c, &st, is_repo ? SQ_AUDIT_LIST_REPO : SQ_AUDIT_LIST_NS, "tiitiii", scope,
                    q->start, q->end, q->performer ? q->performer : "", bt, bid,
                    sq_fetch_limit(limit));
@@ -156,8 +215,69 @@ static int sqa_aggregate(struct meta *m, struct pool *p, struct audit_count **ou
                                   AUDIT_COUNT_MAX, read_count);
 }
 
+static int sqa_purge(struct meta *m, int64_t *out_deleted, int64_t before, size_t batch)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_AUDIT_PURGE, "ii", before, (int64_t)batch);
+  if (!err && out_deleted)
+    *out_deleted = changes;
+  return err;
+}
+
+static int sqa_export_put(struct meta *m, const struct audit_export *e)
+{
+  struct sq_conn *c;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, NULL, SQ_AUDIT_EXPORT_PUT, "tiiib", e->id, e->account_id, e->created_at,
+                  e->expires_at, e->body, e->len);
+  return err;
+}
+
+static int sqa_export_get(struct meta *m, struct pool *p, struct audit_export *out,
+                          const char *id, int64_t account_id, int64_t now)
+{
+  struct sq_conn *c;
+  struct sq_cur *st;
+  struct audit_export e = { .id = id, .account_id = account_id };
+  void *body = NULL;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_AUDIT_EXPORT_GET, "tii", id, account_id, now);
+  if (err)
+    return err;
+  int rc = sq_step(st);
+  if (rc == SQ_ROW) {
+    e.created_at = sq_col_int64(st, 0);
+    e.expires_at = sq_col_int64(st, 1);
+    err = sq_col_blob(&body, &e.len, p, st, 2);
+  } else {
+    err = rc == SQ_DONE ? ERR_NOTFOUND : rc;
+  }
+  sq_done(st);
+  if (err)
+    return err;
+  e.body = body;
+  *out = e;
+  return 0;
+}
+
+static int sqa_export_purge(struct meta *m, int64_t now)
+{
+  struct sq_conn *c;
+  int err = sq_conn_get(&c, m);
+  return err ? err : sq_exec(c, NULL, SQ_AUDIT_EXPORT_PURGE, "i", now);
+}
+
 const struct audit_store_ops meta_sqlite_audit_ops = {
   .append = sqa_append,
   .list = sqa_list,
   .aggregate = sqa_aggregate,
+  .purge = sqa_purge,
+  .export_put = sqa_export_put,
+  .export_get = sqa_export_get,
+  .export_purge = sqa_export_purge,
 };

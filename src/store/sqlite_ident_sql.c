@@ -192,6 +192,12 @@ const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST] = {
                            "WHERE id = ?1 AND kind = 3",
   S(SQ_ROBOT_FED_GET) = "SELECT federation FROM account WHERE id = ?1 AND kind = 3",
   S(SQ_ROBOT_FED_SET) = "UPDATE account SET federation = ?2 WHERE id = ?1 AND kind = 3",
+  S(SQ_RCRED_EXPIRING) = "SELECT COUNT(*) FROM credential WHERE kind = ?1 AND expires_at > ?2 "
+                         "AND expires_at <= ?3",
+  S(SQ_LIFETIME_GET) = "SELECT max_token_lifetime FROM account WHERE id = ?1",
+  S(SQ_ORG_UPDATE) = "UPDATE account SET email = COALESCE(?2, email), max_token_lifetime = "
+                     "CASE WHEN ?3 < 0 THEN max_token_lifetime ELSE ?3 END "
+                     "WHERE id = ?1 AND kind = 2",
   S(SQ_SESSION_PURGE) = "DELETE FROM web_session WHERE expires_at <= ?1",
   S(SQ_SESSION_INSERT) = "INSERT INTO web_session(idx, account_id, pwv, created_at, expires_at) "
                          "VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "store/audit_store.h"
+#include "store/gc_store.h"
 #include "store/ident.h"
 #include "store/meta.h"
 
@@ -135,6 +136,9 @@ enum sq_stmt {
   SQ_ROBOT_SET_ACCESS,
   SQ_ROBOT_FED_GET,
   SQ_ROBOT_FED_SET,
+  SQ_RCRED_EXPIRING,
+  SQ_LIFETIME_GET,
+  SQ_ORG_UPDATE,
   /* Audit log (sqlite_audit.c), SQL in its sq_audit_sql. Identity
    * statements go above this line. */
   SQ_AUDIT_FIRST,
@@ -143,6 +147,34 @@ enum sq_stmt {
   SQ_AUDIT_LIST_REPO,
   SQ_AUDIT_AGG_NS,
   SQ_AUDIT_AGG_REPO,
+  SQ_AUDIT_FILTER_NS,
+  SQ_AUDIT_FILTER_KIND,
+  SQ_AUDIT_FILTER_REPO,
+  SQ_AUDIT_FILTER_PERF,
+  SQ_AUDIT_PURGE,
+  SQ_AUDIT_EXPORT_PUT,
+  SQ_AUDIT_EXPORT_GET,
+  SQ_AUDIT_EXPORT_PURGE,
+  /* GC and fsck (sqlite_gc.c), SQL in its sq_gc_sql. Audit statements go
+   * above this line. */
+  SQ_GC_FIRST,
+  SQ_GC_BLOB_TOTALS = SQ_GC_FIRST,
+  SQ_GC_BLOB_LIST,
+  SQ_GC_MANIFESTS,
+  SQ_GC_ISSUE_REFS,
+  SQ_GC_ISSUE_TAGS,
+  SQ_GC_LINKS_DROP_DIGEST,
+  SQ_GC_BLOB_DROP_DIGEST,
+  SQ_GC_MANIFEST_EXPIRED,
+  SQ_GC_MANIFEST_DROP,
+  SQ_GC_LINKS_COUNT,
+  SQ_GC_LINKS_DROP,
+  SQ_GC_BLOB_CANDIDATES,
+  SQ_GC_BLOB_DROP,
+  SQ_GC_TOMB_PUT,
+  SQ_GC_TOMB_GET,
+  SQ_GC_TOMB_LIST,
+  SQ_GC_TOMB_CLEAR,
   SQ__COUNT
 };
 
@@ -153,6 +185,9 @@ extern const char *const sq_ident_sql[SQ__COUNT - SQ_IDENT_FIRST];
  * SQ_AUDIT_FIRST; defined in sqlite_audit.c (sq_ident_sql's entries for
  * them stay NULL). */
 extern const char *const sq_audit_sql[SQ__COUNT - SQ_AUDIT_FIRST];
+/* SQL of statements SQ_GC_FIRST .. SQ__COUNT-1, indexed from SQ_GC_FIRST;
+ * defined in sqlite_gc.c. */
+extern const char *const sq_gc_sql[SQ__COUNT - SQ_GC_FIRST];
 
 /* SQL of statement id: sqlite.c's table or sq_ident_sql; NULL only for an
  * enum entry added without its SQL (the engines check). */
@@ -341,6 +376,10 @@ int sq_cred_cap_expiry(struct meta *m, int64_t account_id, enum ident_cred_kind 
 int sq_robot_set_access(struct meta *m, int64_t id, int enabled, const char *allowed_cidrs);
 int sq_robot_federation_get(struct meta *m, struct pool *p, char **out, int64_t id);
 int sq_robot_federation_set(struct meta *m, int64_t id, const char *json);
+int sq_cred_expiring(struct meta *m, int64_t *out, enum ident_cred_kind kind, int64_t now,
+                     int64_t until);
+int sq_token_lifetime_get(struct meta *m, int64_t *out, int64_t id);
+int sq_org_update(struct meta *m, int64_t org_id, const char *email, int64_t max_lifetime);
 
 /* --- sqlite_schema.c: migrations, shared by both engines ------------------ */
 struct sq_migration {
@@ -396,6 +435,7 @@ int sq_tag_delete(struct meta *m, int64_t repo_id, const char *tag);
   .manifest_put = sq_manifest_put, .manifest_get = sq_manifest_get,                     \
   .manifest_delete = sq_manifest_delete, .referrers = sq_referrers,                     \
   .tag_resolve = sq_tag_resolve, .tag_list = sq_tag_list, .tag_delete = sq_tag_delete,  \
-  .ident = &meta_sqlite_ident_ops, .audit = &meta_sqlite_audit_ops
+  .ident = &meta_sqlite_ident_ops, .audit = &meta_sqlite_audit_ops, \
+  .gc = &meta_sqlite_gc_ops
 
 #endif

@@ -1,7 +1,8 @@
 /* SQL store (both engines) for store/ident.h, continued: the robot token
  * lifecycle of issue 8 (several tokens per robot, rotation with a grace
- * period, disable/enable and IP allow-lists). The SQL is in sqlite_ident.c's
- * sq_ident_sql with the other identity statements. */
+ * period, disable/enable, IP allow-lists, org maximum token lifetimes).
+ * The SQL is in sqlite_ident.c's sq_ident_sql with the other identity
+ * statements. */
 #include "store/sqlite_int.h"
 
 #include <string.h>
@@ -95,5 +96,54 @@ int sq_robot_federation_set(struct meta *m, int64_t id, const char *json)
   int err = sq_conn_get(&c, m);
   if (!err)
     err = sq_exec(c, &changes, SQ_ROBOT_FED_SET, "it", id, json);
+  return sq_changed(err, changes);
+}
+
+int sq_cred_expiring(struct meta *m, int64_t *out, enum ident_cred_kind kind, int64_t now,
+                     int64_t until)
+{
+  struct sq_conn *c;
+  struct sq_cur *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_RCRED_EXPIRING, "iii", (int64_t)kind, now, until);
+  if (err)
+    return err;
+  int rc = sq_step(st);
+  if (rc == SQ_ROW)
+    *out = sq_col_int64(st, 0);
+  else
+    err = rc == SQ_DONE ? ERR_INTERNAL : rc;
+  sq_done(st);
+  return err;
+}
+
+int sq_token_lifetime_get(struct meta *m, int64_t *out, int64_t id)
+{
+  struct sq_conn *c;
+  struct sq_cur *st;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_query(c, &st, SQ_LIFETIME_GET, "i", id);
+  if (err)
+    return err;
+  int rc = sq_step(st);
+  if (rc == SQ_ROW)
+    *out = sq_col_int64(st, 0);
+  else
+    err = rc == SQ_DONE ? ERR_NOTFOUND : rc;
+  sq_done(st);
+  return err;
+}
+
+int sq_org_update(struct meta *m, int64_t org_id, const char *email, int64_t max_lifetime)
+{
+  struct sq_conn *c;
+  int changes = 0;
+  if (max_lifetime < -1)
+    return ERR_INVALID;
+  int err = sq_conn_get(&c, m);
+  if (!err)
+    err = sq_exec(c, &changes, SQ_ORG_UPDATE, "iti", org_id, email, max_lifetime);
   return sq_changed(err, changes);
 }

@@ -214,6 +214,54 @@ const struct sq_migration sq_migrations[] = {
    * configuration, replaced as a whole by POST, emptied by DELETE. */
   { .version = 7, .sql =
     "ALTER TABLE account ADD COLUMN federation TEXT NOT NULL DEFAULT '[]';" },
+  /* Audit log filters and retention (sqlite_audit.c): an organization's
+   * entries of some kinds newest first, and the oldest entries of all; and
+   * log exports (exportlogs), each a finished JSON-lines file that only its
+   * requester may download until it expires. */
+  { .version = 8, .sql =
+    "CREATE INDEX log_entry_kind ON log_entry(namespace_name, kind, created_at);"
+    "CREATE INDEX log_entry_created ON log_entry(created_at);"
+    "CREATE TABLE log_export ("
+    "  id TEXT PRIMARY KEY,"
+    "  account_id BIGINT NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  expires_at BIGINT NOT NULL,"
+    "  body BLOB NOT NULL);"
+    "CREATE INDEX log_export_expires ON log_export(expires_at);" },
+  /* An organization's maximum robot token lifetime in seconds (wharf
+   * extension, issue 8; 0: none), set by PUT organization/{org}. */
+  { .version = 9, .sql =
+    "ALTER TABLE account ADD COLUMN max_token_lifetime BIGINT NOT NULL DEFAULT 0;" },
+  /* GC and fsck (sqlite_gc.c, docs/design.md "GC and fsck"): blob_gc holds
+   * tombstones of blobs whose row GC deleted and whose bytes it is deleting
+   * (meta_blob_add of such a digest fails meanwhile); manifest.untagged_at
+   * is when a tag last moved off or was deleted from the manifest, kept by
+   * triggers so every writer of tags keeps it, for the untagged expiry. */
+  { .version = 10, .sql =
+    "CREATE TABLE blob_gc ("
+    "  digest TEXT PRIMARY KEY,"
+    "  marked_at BIGINT NOT NULL);"
+    "ALTER TABLE manifest ADD COLUMN untagged_at BIGINT;"
+    "CREATE TRIGGER tag_untag_delete AFTER DELETE ON tag BEGIN"
+    "  UPDATE manifest SET untagged_at = CAST(strftime('%s', 'now') AS INTEGER)"
+    "  WHERE id = OLD.manifest_id; END;"
+    "CREATE TRIGGER tag_untag_move AFTER UPDATE OF manifest_id ON tag"
+    "  WHEN OLD.manifest_id <> NEW.manifest_id BEGIN"
+    "  UPDATE manifest SET untagged_at = CAST(strftime('%s', 'now') AS INTEGER)"
+    "  WHERE id = OLD.manifest_id; END;",
+    .postgres =
+    "CREATE TABLE blob_gc ("
+    "  digest TEXT COLLATE \"C\" PRIMARY KEY,"
+    "  marked_at BIGINT NOT NULL);"
+    "ALTER TABLE manifest ADD COLUMN untagged_at BIGINT;"
+    "CREATE FUNCTION wharf_tag_untag() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF TG_OP = 'DELETE' OR OLD.manifest_id <> NEW.manifest_id THEN"
+    "    UPDATE manifest SET untagged_at = EXTRACT(EPOCH FROM now())::BIGINT"
+    "    WHERE id = OLD.manifest_id;"
+    "  END IF;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER tag_untag AFTER DELETE OR UPDATE ON tag"
+    "  FOR EACH ROW EXECUTE FUNCTION wharf_tag_untag();" },
 };
 
 const size_t sq_nmigrations = sizeof(sq_migrations) / sizeof(sq_migrations[0]);

@@ -13,6 +13,9 @@ struct addr {
   unsigned char b[16];
 };
 
+/* The first 96 bits of an IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
+static const unsigned char v4_mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
 /* Parses an address; IPv4-mapped IPv6 becomes IPv4. */
 static int addr_parse(struct addr *out, const char *s)
 {
@@ -20,9 +23,8 @@ static int addr_parse(struct addr *out, const char *s)
   if (inet_pton(AF_INET, s, a.b) == 1) {
     a.family = AF_INET;
   } else if (inet_pton(AF_INET6, s, a.b) == 1) {
-    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     a.family = AF_INET6;
-    if (memcmp(a.b, mapped, 12) == 0) {
+    if (memcmp(a.b, v4_mapped, 12) == 0) {
       memmove(a.b, a.b + 12, 4);
       memset(a.b + 4, 0, 12);
       a.family = AF_INET;
@@ -52,7 +54,6 @@ static int cidr_parse(struct addr *out, int *out_bits, const char *s, size_t len
     bits = atoi(d);
   }
   struct addr a;
-  /* a mapped address is not turned into IPv4 here: its prefix counts 128 bits */
   if (inet_pton(AF_INET, text, a.b) == 1)
     a.family = AF_INET;
   else if (inet_pton(AF_INET6, text, a.b) == 1)
@@ -64,6 +65,15 @@ static int cidr_parse(struct addr *out, int *out_bits, const char *s, size_t len
     bits = max;
   if (bits > max)
     return ERR_INVALID;
+  /* Client addresses in the mapped range are compared as IPv4 (addr_parse),
+   * so an entry inside it ("::ffff:10.0.0.0/104") is made IPv4 the same way,
+   * its prefix counted from bit 96; otherwise it would never match. */
+  if (a.family == AF_INET6 && bits >= 96 && memcmp(a.b, v4_mapped, 12) == 0) {
+    memmove(a.b, a.b + 12, 4);
+    memset(a.b + 4, 0, 12);
+    a.family = AF_INET;
+    bits -= 96;
+  }
   *out = a;
   *out_bits = bits;
   return 0;
@@ -96,9 +106,14 @@ int cidr_list_match(const char *list, const char *ip)
     size_t n = strcspn(p, ",");
     struct addr net;
     int bits;
-    if (cidr_parse(&net, &bits, p, n) == 0 && net.family == a.family &&
-        prefix_equal(net.b, a.b, bits))
-      return 1;
+    if (cidr_parse(&net, &bits, p, n) == 0) {
+      if (net.family == a.family && prefix_equal(net.b, a.b, bits))
+        return 1;
+      /* an IPv6 block wider than the mapped range ("::/0") holds all of IPv4 */
+      if (a.family == AF_INET && net.family == AF_INET6 && bits < 96 &&
+          prefix_equal(net.b, v4_mapped, bits))
+        return 1;
+    }
     p += n;
     if (*p == ',')
       p++;

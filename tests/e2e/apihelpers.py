@@ -15,6 +15,7 @@ import uuid
 import pytest
 import requests
 
+from backends import pg_exec
 from conftest import WHARF_BIN, Wharf
 
 TOKEN_RE = re.compile(r"[A-Z0-9]{64}")
@@ -104,8 +105,10 @@ def db_path(w):
 
 
 def db_exec(w, sql, args=()):
-    """Runs one statement on the server's SQLite database (for set-ups the API
-    cannot make yet: plain users, team memberships)."""
+    """Runs one statement on the server's database, SQLite or PostgreSQL (for
+    set-ups the API cannot make yet: plain users, team memberships)."""
+    if w.db.startswith("postgres"):
+        return pg_exec(w.db, sql, args)
     con = sqlite3.connect(db_path(w), timeout=30)
     try:
         cur = con.execute(sql, args)

@@ -5,13 +5,25 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
 import requests
 
+import backends
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WHARF_BIN = os.environ.get("WHARF_BIN", os.path.join(ROOT, "build", "wharf"))
+
+if backends.pg_s3():
+    # WHARF_TEST_BACKEND=pg-s3: every instance without an explicit --db/--storage gets a database
+    # and a bucket of its own (backends.py); all share one server key, as instances of one
+    # deployment do, so CLI runs (`wharf admin bootstrap` in helpers) find it too.
+    if not backends.PG:
+        raise RuntimeError("WHARF_TEST_BACKEND=pg-s3 needs WHARF_TEST_PG (scripts/test.sh)")
+    os.environ.setdefault("WHARF_KEY_FILE",
+                          os.path.join(tempfile.mkdtemp(prefix="wharf-key-"), "wharf.key"))
 
 
 def free_port():
@@ -28,6 +40,12 @@ class Wharf:
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
+        if backends.pg_s3() and (db is None or storage is None):
+            pg_db, s3_storage = backends.SESSION.for_datadir(self.datadir)
+            db = db or pg_db
+            if storage is None:
+                storage = s3_storage
+                env = dict(backends.s3_env(), **(env or {}))
         # another backend's URL (e.g. postgres://…), else SQLite in the data directory
         self.db = db or f"sqlite://{self.datadir}/wharf.db"
         # another backend's URL (e.g. s3://…), else a directory beside the database
@@ -148,6 +166,22 @@ def wharf_factory(tmp_path):
     yield make
     for w in started:
         w.stop()
+    if backends.pg_s3():
+        backends.SESSION.release(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _backend_session():
+    """Drops what the pg-s3 backend made and stops its s3rver when the session ends."""
+    yield
+    backends.SESSION.close()
+
+
+def pg_s3_skip(reason):
+    """Skips the calling test on the pg-s3 backend, saying why (for tests inherently about the
+    embedded SQLite file or blob directory)."""
+    if backends.pg_s3():
+        pytest.skip(f"embedded backend only: {reason}")
 
 
 @pytest.fixture

@@ -127,7 +127,8 @@ def test_list_get_put_users(api):
     assert len(mine) == 1
     u = mine[0]
     assert u == {"kind": "user", "name": name, "username": name, "email": f"{name}@example.com",
-                 "verified": True, "avatar": u["avatar"], "super_user": False, "enabled": True}
+                 "verified": True, "avatar": u["avatar"], "super_user": False, "enabled": True,
+                 "last_accessed": None}  # wharf extension: never authenticated yet
     assert any(x["username"] == api.admin_user and x["super_user"] for x in users)
     # orgs and robots are not users
     org = create_org(api.admin)

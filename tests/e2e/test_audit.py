@@ -6,7 +6,6 @@ ever recorded."""
 import glob
 import json
 import os
-import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -15,7 +14,8 @@ import pytest
 import requests
 
 from apihelpers import (RFC2822_RE, api, create_org, create_repo, create_robot,  # noqa: F401
-                        db_path, describe, registry_auth, uniq)
+                        db_exec, db_path, describe, registry_auth, uniq)
+from backends import pg_dump
 from conftest import WHARF_BIN
 from ocihelpers import OCI_MANIFEST, push_image
 from test_postgres import PG, _built_with_libpq, pair, pgdb  # noqa: F401  (fixtures)
@@ -348,6 +348,10 @@ def test_logins_and_no_secret_recorded(api):  # noqa: F811
             data = fh.read()
         for s in secrets:
             assert s.encode() not in data, f"secret found in {os.path.basename(f)}"
+    if api.db.startswith("postgres"):
+        data = pg_dump(api.db)
+        for s in secrets:
+            assert s.encode() not in data, "secret found in the PostgreSQL database"
 
 
 # --- every administrative action -----------------------------------------------------
@@ -434,12 +438,8 @@ def test_api_actions_logged(api):  # noqa: F811
     org2 = create_org(a)
     ok(a.delete(f"organization/{org2}"))
     logs(a, "user/logs")  # a log read waits for what is still queued
-    con = sqlite3.connect(db_path(api), timeout=30)
-    try:
-        rows = con.execute("SELECT kind, namespace_name, performer_name FROM log_entry "
-                           "WHERE namespace_name IN (?, ?) ORDER BY id", (user, org2)).fetchall()
-    finally:
-        con.close()
+    rows = db_exec(api, "SELECT kind, namespace_name, performer_name FROM log_entry "
+                   "WHERE namespace_name IN (?, ?) ORDER BY id", (user, org2))
     assert rows == [("user_create", user, api.admin_user), ("user_delete", user, api.admin_user),
                     ("org_create", org2, api.admin_user), ("org_delete", org2, api.admin_user)]
 

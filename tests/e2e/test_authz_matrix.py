@@ -238,6 +238,9 @@ TABLE = {
     ("POST", "/api/v1/organization/"): Row("user", 201, lambda mx, t, p: Req(
         [], body={"name": (n := uniq("o")), "email": f"{n}@example.com"}), scopes=S("user:admin")),
     ("GET", "/api/v1/organization/{}"): Row("open", 200, lambda mx, t, p: Req([t]), ORG_T),
+    # changeOrganizationDetails; null max_robot_token_lifetime (none) keeps it idempotent
+    ("PUT", "/api/v1/organization/{}"): Row("org_admin", 200, lambda mx, t, p: Req(
+        [t], body={"max_robot_token_lifetime": None}), ORG_T, S("org:admin")),
     ("DELETE", "/api/v1/organization/{}"): Row("org_admin", 204, spend("org"), ORG_T,
                                                S("org:admin")),
     ("GET", "/api/v1/organization/{}/robots"): Row("org_member", 200, lambda mx, t, p: Req(
@@ -352,6 +355,16 @@ TABLE = {
                                       scopes=S("user:admin")),
     ("GET", "/api/v1/user/aggregatelogs"): Row("user", 200, lambda mx, t, p: Req([]),
                                                scopes=S("user:admin")),
+    ("POST", "/api/v1/organization/{}/exportlogs"): Row("org_admin", 200, lambda mx, t, p:
+        Req([t], body={}), ORG_T, S("org:admin")),
+    ("POST", "/api/v1/repository/{}/exportlogs"): Row("repo_admin", 200, lambda mx, t, p:
+        Req([rn(t)], body={}), REPO_T, S("repo:admin")),
+    ("POST", "/api/v1/user/exportlogs"): Row("user", 200, lambda mx, t, p: Req([], body={}),
+                                             scopes=S("user:admin")),
+    # wharf: an export is the requester's alone, so whoever else asks (here: an
+    # id nobody made) gets 404 once authenticated
+    ("GET", "/api/v1/exportedlogs/{}"): Row("auth", 404, lambda mx, t, p: Req(
+        ["00000000-0000-0000-0000-000000000000"])),
 
     # ---- OAuth applications and their tokens (§4.5): org admin, org:admin; a
     # token mints only scopes it holds itself
@@ -409,11 +422,17 @@ TABLE = {
     ("GET", "/status"): Row("open", 200, lambda mx, t, p: Req([])),
     ("GET", "/_internal_ping"): Row("open", 200, lambda mx, t, p: Req([])),
     ("GET", "/metrics"): Row("open", 200, lambda mx, t, p: Req([])),
+    # keyless robot federation (§2.4, issue 8): open; no principal of the
+    # matrix carries an OIDC token, so all are refused (401; KNOWN below for 400)
+    ("GET", "/oauth2/federation/robot/token"): Row("open", 401, lambda mx, t, p: Req([])),
     ("GET", "/api/v1/organization/{}/robots/{}/secret"): Row("org_admin", 200, lambda mx, t, p:
         Req([t, ORG_NAMES[t]["robot"]], query=[("format", "kubernetes")]), ORG_T,
         S("org:admin")),
     ("GET", "/api/v1/user/robots/{}/secret"): Row("user", 200, lambda mx, t, p: Req(
         ["mine"], query=[("format", "env")]), scopes=S("user:admin")),
+    # web UI (issue 10): embedded static files, open to anyone like /health
+    ("GET", "/"): Row("open", 200, lambda mx, t, p: Req([])),
+    ("GET", "/ui/{}"): Row("open", 200, lambda mx, t, p: Req(["app.js"])),
 }
 
 
@@ -452,6 +471,10 @@ def _scoped(p):
 KNOWN = {
     # Add an entry here (with the spec reference) when wharf knowingly differs
     # from the matrix; strict: an entry that no longer happens fails the test.
+    # spec §2.4: the federation exchange answers 400 {"message"} for a robot
+    # that does not exist or has no federation configuration (robots' Basic)
+    "federation exchange: robot without configuration is 400": lambda m, path, t, p, row:
+        path == "/oauth2/federation/robot/token" and "+" in p.name and "(bearer)" not in p.name,
 }
 
 

@@ -28,6 +28,10 @@ OPEN_ROUTES = {
     # loopback peers and superusers, server/metrics.c)
     "`/health/instance`", "`/health`", "`/health/endtoend`", "`/status`", "`/_internal_ping`",
     "`/metrics`",
+    # keyless robot federation: the handler checks Basic "ns+short:<OIDC JWT>" itself
+    "`/oauth2/federation/robot/token`",
+    # the web UI's embedded static files (server/ui.c); it then signs in to /api/v1
+    "`/`", "`/ui/{asset}`",
 }
 
 

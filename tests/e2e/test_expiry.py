@@ -4,8 +4,12 @@ import time
 
 import requests
 
+from conftest import pg_s3_skip
+
 
 def test_idle_upload_session_expires(wharf_factory):
+    pg_s3_skip("reads upload files in the data directory; test_s3.py's "
+               "test_idle_uploads_expire_from_the_bucket is the S3 counterpart")
     w = wharf_factory(extra_args=["--upload-ttl", "2"])
     r = w.post("/v2/acme/exp/blobs/uploads/")
     assert r.status_code == 202, r.text

@@ -9,12 +9,14 @@ no upload object outlives its upload. s3rver has no UploadPartCopy, so multipart
 piped-part fallback here; CopyObject (single-segment blobs) and DeleteObjects run for real.
 """
 import base64
+import calendar
 import hashlib
 import hmac
 import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -188,6 +190,46 @@ def sigv4_problem(method, target, headers, body, secret):
     return None if hmac.compare_digest(want, fields["Signature"]) else "signature mismatch"
 
 
+def presign_problem(method, target, headers, secret, now=None):
+    """Why AWS would refuse this presigned (query-string signed) request, or None: the
+    X-Amz-* parameters, the expiry, and a signature over only the host header."""
+    path, _, query = target.partition("?")
+    params = dict(p.partition("=")[::2] for p in query.split("&") if p)
+    params = {unquote(k): unquote(v) for k, v in params.items()}
+    need = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+            "X-Amz-SignedHeaders", "X-Amz-Signature")
+    if any(k not in params for k in need) or params["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
+        return "incomplete query-string authentication"
+    if "Authorization" in headers:
+        return "only one auth mechanism allowed"
+    access, date, region, service, term = params["X-Amz-Credential"].split("/")
+    amz_date = params["X-Amz-Date"]
+    if service != "s3" or term != "aws4_request" or not amz_date.startswith(date):
+        return "bad credential scope"
+    expires = int(params["X-Amz-Expires"])
+    if not 1 <= expires <= 604800:
+        return "bad X-Amz-Expires"
+    signed_at = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+    if (now or time.time()) > signed_at + expires:
+        return "request has expired"
+    signed = params["X-Amz-SignedHeaders"].split(";")
+    if "host" not in signed:
+        return "host not signed"
+    canon_q = _canonical_query("&".join(p for p in query.split("&")
+                                        if p and not p.startswith("X-Amz-Signature=")))
+    canon_headers = "".join(f"{n}:{' '.join(headers.get(n, '').split())}\n" for n in signed)
+    creq = "\n".join([method, _uri_encode(unquote(path)), canon_q, canon_headers,
+                      ";".join(signed), "UNSIGNED-PAYLOAD"])
+    scope = f"{date}/{region}/s3/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                         hashlib.sha256(creq.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in (date, region, "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    want = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return None if hmac.compare_digest(want, params["X-Amz-Signature"]) else "signature mismatch"
+
+
 class SigV4Proxy:
     """Checks each request's signature, then forwards it to s3rver. s3rver lacks UploadPartCopy;
     the proxy carries it out (GET of the source range, UploadPart) so wharf's copy path runs."""
@@ -195,6 +237,8 @@ class SigV4Proxy:
     def __init__(self, upstream, secret):
         proxy = self
         self.checked, self.refused, self.part_copies = 0, [], 0
+        self.seen = []  # (method, path without query, "presigned" or "header")
+        self.cut_gets = 0  # break this many blob GET answers midway (after half the body)
 
         def part_copy(h, target):
             src = h["x-amz-copy-source"]
@@ -216,8 +260,14 @@ class SigV4Proxy:
 
             def handle_one(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                problem = sigv4_problem(self.command, self.path, self.headers, body, secret)
+                presigned = "X-Amz-Algorithm=" in self.path
+                if presigned:
+                    problem = presign_problem(self.command, self.path, self.headers, secret)
+                else:
+                    problem = sigv4_problem(self.command, self.path, self.headers, body, secret)
                 proxy.checked += 1
+                proxy.seen.append((self.command, self.path.partition("?")[0],
+                                   "presigned" if presigned else "header"))
                 if problem:
                     proxy.refused.append(f"{self.command} {self.path}: {problem}")
                     out = (b"<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>"
@@ -236,7 +286,9 @@ class SigV4Proxy:
                     self.wfile.write(out)
                     return
                 fwd = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                r = requests.request(self.command, upstream + self.path, headers=fwd, data=body,
+                # s3rver does not check V4 signatures: pass the checked request on unsigned
+                target = self.path.partition("?")[0] if presigned else self.path
+                r = requests.request(self.command, upstream + target, headers=fwd, data=body,
                                      timeout=60, allow_redirects=False)
                 self.send_response(r.status_code)
                 for k in ("Content-Type", "ETag", "Content-Range", "Last-Modified",
@@ -246,6 +298,14 @@ class SigV4Proxy:
                 self.send_header("Content-Length", r.headers.get("Content-Length",
                                                                  str(len(r.content))))
                 self.end_headers()
+                if self.command == "GET" and "/blobs/" in self.path and proxy.cut_gets > 0 and \
+                        len(r.content) > 1:
+                    proxy.cut_gets -= 1
+                    self.wfile.write(r.content[:len(r.content) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 if self.command != "HEAD":
                     self.wfile.write(r.content)
 
@@ -622,3 +682,223 @@ def test_sigv4_checkpoint_agrees_with_aws_examples():
                  "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7") is None
     assert check("/?max-keys=3&prefix=J", {}, "host;x-amz-content-sha256;x-amz-date",
                  "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7") is not None
+
+
+def test_presign_checkpoint_agrees_with_aws_example():
+    """The presigned-URL check above accepts AWS's published GetObject example (and only it)."""
+    target = ("/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE"
+              "%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z"
+              "&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature="
+              "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404")
+    from requests.structures import CaseInsensitiveDict
+    host = CaseInsensitiveDict({"Host": "examplebucket.s3.amazonaws.com"})
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    then = calendar.timegm((2013, 5, 24, 1, 0, 0))
+    assert presign_problem("GET", target, host, secret, now=then) is None
+    assert presign_problem("GET", target, host, secret) == "request has expired"
+    assert presign_problem("GET", target.replace("test.txt", "test.txx"), host, secret,
+                           now=then) == "signature mismatch"
+    assert presign_problem("GET", target, CaseInsensitiveDict({"Host": "other"}), secret,
+                           now=then) is not None
+
+
+# --- blob GETs: one streamed S3 GET per response, or a redirect to a presigned URL ----------
+
+def assert_no_sanitizer_report(w):
+    log = w.read_log()
+    for marker in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
+        assert marker not in log, f"sanitizer report in wharf log: {log[-3000:]}"
+
+
+def blob_gets(proxy, prefix):
+    """(method, kind) of each request the proxy saw for a blob object under prefix."""
+    return [(m, k) for m, p, k in proxy.seen if p.startswith(f"/{BUCKET}/{prefix}blobs/")]
+
+
+def test_blob_get_is_one_s3_request(s3, wharf_factory):
+    """A 5 MiB blob GET (and a ranged one) costs one signed S3 GET each, not one per MiB; the
+    bytes arrive whole and in order; HEAD is answered from one S3 HEAD."""
+    proxy = SigV4Proxy(s3.endpoint, SECRET)
+    try:
+        prefix = prefix_for()
+        w = install_checks(wharf_factory(storage=s3.url(prefix, proxy.endpoint), env=s3_env()))
+        repo = "s3/stream"
+        data = os.urandom(5 * MiB + 123)
+        d = push_blob(w, repo, data)
+        proxy.seen.clear()
+        r = get_blob(w, repo, d)
+        assert r.status_code == 200 and r.content == data
+        assert blob_gets(proxy, prefix) == [("GET", "header")], proxy.seen
+        proxy.seen.clear()
+        r = get_blob(w, repo, d, headers={"Range": f"bytes={3 * MiB}-"})
+        assert r.status_code == 206 and r.content == data[3 * MiB:]
+        assert r.headers["Content-Range"] == f"bytes {3 * MiB}-{len(data) - 1}/{len(data)}"
+        assert blob_gets(proxy, prefix) == [("GET", "header")], proxy.seen
+        proxy.seen.clear()
+        r = w.head(f"/v2/{repo}/blobs/{d}")
+        assert r.status_code == 200 and int(r.headers["Content-Length"]) == len(data)
+        assert blob_gets(proxy, prefix) == [("HEAD", "header")], proxy.seen
+        # a client that reads slowly holds the transfer back instead of wharf buffering it
+        got = []
+        with w.get(f"/v2/{repo}/blobs/{d}", stream=True) as r:
+            assert r.status_code == 200, describe(r)
+            for chunk in r.iter_content(256 * 1024):
+                got.append(chunk)
+                time.sleep(0.005)
+        assert b"".join(got) == data
+        # a client that goes away midway: the S3 transfer is abandoned, nothing leaks
+        for _ in range(3):
+            with w.get(f"/v2/{repo}/blobs/{d}", stream=True) as r:
+                next(r.iter_content(64 * 1024))
+        assert get_blob(w, repo, d).content == data
+        assert not proxy.refused, proxy.refused
+        assert_alive(w)
+        w.stop()  # a LeakSanitizer report comes at exit
+        assert_no_sanitizer_report(w)
+    finally:
+        proxy.stop()
+
+
+def redirect_wharf(s3, proxy, wharf_factory, extra=""):
+    prefix = prefix_for()
+    w = install_checks(wharf_factory(
+        storage=s3.url(prefix, proxy.endpoint) + "&redirect=true" + extra, env=s3_env()))
+    w.prefix = prefix
+    return w
+
+
+def test_blob_get_redirects_to_a_presigned_url(s3, wharf_factory):
+    """With redirect=true a GET answers 307 to a SigV4 presigned URL that S3 (here the checking
+    proxy) accepts, Range included; tampered URLs are refused; HEAD stays with wharf; the
+    repository check comes first; the URL carries no secret."""
+    proxy = SigV4Proxy(s3.endpoint, SECRET)
+    try:
+        w = redirect_wharf(s3, proxy, wharf_factory, "&redirect_ttl=300")
+        repo, other = "s3/redir", "s3/other"
+        data = os.urandom(3 * MiB + 7)
+        d = push_blob(w, repo, data)
+        push_blob(w, other, b"something else")
+        r = w.get(f"/v2/{repo}/blobs/{d}")
+        assert r.status_code == 307, describe(r)
+        loc = r.headers["Location"]
+        assert loc.startswith(f"{proxy.endpoint}/{BUCKET}/{w.prefix}blobs/sha256/"), loc
+        assert "X-Amz-Expires=300&" in loc and SECRET not in loc
+        assert r.headers["Docker-Content-Digest"] == d
+        proxy.seen.clear()
+        got = requests.get(loc, timeout=60)
+        assert got.status_code == 200 and got.content == data
+        got = requests.get(loc, headers={"Range": "bytes=10-99"}, timeout=60)
+        assert got.status_code == 206 and got.content == data[10:100]
+        assert not proxy.refused, proxy.refused
+        assert blob_gets(proxy, w.prefix) == [("GET", "presigned")] * 2
+        # the whole way with a client that follows redirects (and drops our credentials)
+        r = w.get(f"/v2/{repo}/blobs/{d}", allow_redirects=True, headers={"Range": "bytes=5-"})
+        assert r.status_code == 206 and r.content == data[5:]
+        assert not proxy.refused, proxy.refused
+        # a signature that does not match what is asked for is refused by S3
+        sig = loc.rsplit("=", 1)[1]
+        bad = loc[:-len(sig)] + ("0" if sig[0] != "0" else "1") + sig[1:]
+        assert requests.get(bad, timeout=30).status_code == 403
+        other_key = loc.replace(d.split(":")[1], "0" * 64)
+        assert requests.get(other_key, timeout=30).status_code == 403
+        assert len(proxy.refused) == 2, proxy.refused
+        # HEAD is answered by wharf
+        r = w.head(f"/v2/{repo}/blobs/{d}")
+        assert r.status_code == 200 and int(r.headers["Content-Length"]) == len(data)
+        assert "Location" not in r.headers
+        # not linked to the repository: unknown, no URL
+        r = w.get(f"/v2/{other}/blobs/{d}")
+        assert_error(r, 404, "BLOB_UNKNOWN")
+        assert "Location" not in r.headers
+        # no credentials: no URL either
+        r = requests.get(f"{w.url}/v2/{repo}/blobs/{d}", allow_redirects=False, timeout=30)
+        assert r.status_code == 401 and "Location" not in r.headers
+        assert_alive(w)
+        assert SECRET not in w.read_log()
+    finally:
+        proxy.stop()
+
+
+def test_skopeo_pulls_through_the_redirect(s3, wharf_factory, clients_for, tmp_path):  # noqa: F811
+    proxy = SigV4Proxy(s3.endpoint, SECRET)
+    try:
+        w = redirect_wharf(s3, proxy, wharf_factory)
+        clients = clients_for(w)
+        img = imagegen.make_image(tmp_path / "src", layers=2, seed="s3redir", big=3 * MiB)
+        clients.push(f"oci:{tmp_path}/src:latest", "s3/redir:1.0")
+        proxy.seen.clear()
+        clients.pull("s3/redir:1.0", f"oci:{tmp_path}/back:copy")
+        blobs = imagegen.verify_layout(tmp_path / "back")
+        assert layout_manifest_digest(tmp_path / "back", "copy") == img.digest
+        assert_image_complete(blobs, img.digest, "pulled layout")
+        for d in imagegen.referenced_blobs(img.blobs[img.digest]):
+            assert blobs[d] == img.blobs[d], f"blob {d} came back different"
+        presigned = [g for g in blob_gets(proxy, w.prefix) if g == ("GET", "presigned")]
+        assert len(presigned) >= 3, proxy.seen  # config and two layers came from S3 directly
+        assert not proxy.refused, proxy.refused
+        assert_alive(w)
+    finally:
+        proxy.stop()
+
+
+def test_redirect_settings_are_checked(s3, tmp_path):
+    for i, bad in enumerate(("redirect=maybe", "redirect=true&redirect_ttl=10",
+                             "redirect=true&redirect_ttl=604801",
+                             "redirect=true&redirect_endpoint=ftp://x")):
+        w = Wharf(tmp_path / f"bad{i}", storage=s3.url(prefix_for()) + "&" + bad, env=s3_env())
+        with pytest.raises(RuntimeError):
+            w.start()
+        w.stop()
+        assert "redirect" in w.read_log(), w.read_log()[-2000:]
+
+
+def test_redirect_endpoint_names_the_host_clients_use(s3, wharf_factory):
+    """redirect_endpoint= signs for the host the clients reach (here s3rver itself, which
+    accepts presigned URLs by access key and expiry), while wharf talks to the proxy."""
+    proxy = SigV4Proxy(s3.endpoint, SECRET)
+    try:
+        w = redirect_wharf(s3, proxy, wharf_factory, f"&redirect_endpoint={s3.endpoint}")
+        data = os.urandom(100 * 1000)
+        d = push_blob(w, "s3/redir2", data)
+        r = w.get(f"/v2/s3/redir2/blobs/{d}")
+        assert r.status_code == 307 and r.headers["Location"].startswith(s3.endpoint + "/")
+        assert presign_problem("GET", r.headers["Location"][len(s3.endpoint):],
+                               {"host": s3.endpoint.split("//")[1]}, SECRET) is None
+        assert requests.get(r.headers["Location"], timeout=30).content == data
+    finally:
+        proxy.stop()
+
+
+def test_blob_get_resumes_after_a_broken_transfer(s3, wharf_factory):
+    """An S3 answer that breaks midway is resumed from the first byte not yet received: the client
+    gets every byte once, in order; a transfer that keeps breaking ends the response short (never
+    wrong bytes) and wharf stays up."""
+    proxy = SigV4Proxy(s3.endpoint, SECRET)
+    try:
+        prefix = prefix_for()
+        w = install_checks(wharf_factory(storage=s3.url(prefix, proxy.endpoint), env=s3_env()))
+        repo = "s3/resume"
+        data = os.urandom(3 * MiB + 5)
+        d = push_blob(w, repo, data)
+        proxy.seen.clear()
+        proxy.cut_gets = 2
+        r = get_blob(w, repo, d, headers={"Range": "bytes=100-"})
+        assert r.status_code == 206 and r.content == data[100:]
+        gets = blob_gets(proxy, prefix)
+        assert gets == [("GET", "header")] * 3, proxy.seen
+        assert "resuming at byte" in w.read_log()
+        proxy.cut_gets = 10
+        try:
+            r = w.get(f"/v2/{repo}/blobs/{d}")
+            got = r.content
+        except requests.exceptions.RequestException:  # urllib3 2 checks Content-Length
+            got = None
+        assert got is None or (len(got) < len(data) and data.startswith(got))
+        proxy.cut_gets = 0
+        assert get_blob(w, repo, d).content == data
+        assert not proxy.refused, proxy.refused
+        assert_alive(w)
+        w.stop()
+        assert_no_sanitizer_report(w)
+    finally:
+        proxy.stop()

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "blob/blob.h"
 #include "util/digest.h"
@@ -61,6 +62,12 @@ static void test_bad_urls(void **state)
     "s3://bucket/extra/path?" CREDS,
     "s3://bucket?access_key=AK",                            /* no secret anywhere */
     "s3://bucket?" CLOSED,                                  /* no credentials at all */
+    "s3://bucket?" CREDS "&redirect=maybe",
+    "s3://bucket?" CREDS "&redirect=true&redirect_ttl=59",  /* presigned URLs: 60 s .. a week */
+    "s3://bucket?" CREDS "&redirect=true&redirect_ttl=604801",
+    "s3://bucket?" CREDS "&redirect=true&redirect_ttl=1m",
+    "s3://bucket?" CREDS "&redirect=true&redirect_endpoint=ftp://x",
+    "s3://bucket?" CREDS "&redirect=true&redirect_endpoint=http://x/path",
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     int rc = open_rc(bad[i]);
@@ -95,6 +102,45 @@ static void test_unreachable_endpoint_opens(void **state)
   clear_env();
 }
 
+#define BLOB_D "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/* Presigned blob URLs are built without a request; the contents of the
+ * signature are tested in test_s3_presign.c and against a verifier in
+ * tests/e2e/test_s3.py. */
+static void test_redirect_urls(void **state)
+{
+  (void)state;
+  clear_env();
+  char out[4096];
+  struct blob_store *bs = NULL;
+  struct blob_reader *rd = NULL;
+  assert_int_equal(blob_store_open(&bs, "s3://bucket?" CREDS "&" CLOSED "&path_style=true"), 0);
+  assert_int_equal(blob_redirect_url(bs, out, sizeof(out), BLOB_D), ERR_UNSUPPORTED);
+  assert_int_equal(blob_reader_open(&rd, bs, "sha256:abc", 0, 1), ERR_INVALID);
+  assert_null(rd);
+  blob_store_close(bs);
+  assert_int_equal(blob_store_open(&bs, "s3://bucket?" CREDS "&" CLOSED
+                                        "&path_style=true&prefix=reg&redirect=true"),
+                   0);
+  assert_int_equal(blob_redirect_url(bs, out, sizeof(out), BLOB_D), 0);
+  assert_memory_equal(out, "http://127.0.0.1:1/bucket/reg/blobs/sha256/e3/e3b0c442", 53);
+  assert_non_null(strstr(out, "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F"));
+  assert_non_null(strstr(out, "&X-Amz-Expires=1200&X-Amz-SignedHeaders=host&X-Amz-Signature="));
+  assert_null(strstr(out, "SK"));
+  assert_int_equal(blob_redirect_url(bs, out, sizeof(out), "sha256:abc"), ERR_INVALID);
+  assert_int_equal(blob_redirect_url(bs, out, 64, BLOB_D), ERR_TOOBIG);
+  blob_store_close(bs);
+  /* virtual-hosted, through the name clients use, with a session token */
+  assert_int_equal(blob_store_open(&bs, "s3://bucket?" CREDS "&" CLOSED "&session_token=T%2F1"
+                                        "&redirect=true&redirect_ttl=600"
+                                        "&redirect_endpoint=https://s3.example.com"),
+                   0);
+  assert_int_equal(blob_redirect_url(bs, out, sizeof(out), BLOB_D), 0);
+  assert_memory_equal(out, "https://bucket.s3.example.com/blobs/sha256/e3/", 46);
+  assert_non_null(strstr(out, "&X-Amz-Expires=600&X-Amz-Security-Token=T%2F1&"));
+  blob_store_close(bs);
+}
+
 static void test_url_redact(void **state)
 {
   (void)state;
@@ -118,6 +164,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_urls),
     cmocka_unit_test(test_unreachable_endpoint_opens),
+    cmocka_unit_test(test_redirect_urls),
     cmocka_unit_test(test_url_redact),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

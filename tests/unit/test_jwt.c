@@ -1,4 +1,5 @@
-/* Tests for auth/jwt: RS256 compact JWS signing and the checks on verify. */
+/* Tests for auth/jwt: ES256 compact JWS signing, legacy RS256 verification and
+ * the checks on verify. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -246,35 +247,35 @@ static void test_wrong_alg(void **state)
   const char *payload = "{\"sub\":\"admin\",\"aud\":\"" AUD "\",\"exp\":1800000000}";
 
   snprintf(header, sizeof(header), "{\"alg\":\"none\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
-           keys_kid(f->k));
+           keys_rsa_kid(f->k));
   char *t = forge(header, payload, NULL, "");
   assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
   free(t);
-  snprintf(header, sizeof(header), "{\"alg\":\"None\",\"kid\":\"%s\"}", keys_kid(f->k));
+  snprintf(header, sizeof(header), "{\"alg\":\"None\",\"kid\":\"%s\"}", keys_rsa_kid(f->k));
   t = forge(header, payload, NULL, "");
   assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
   free(t);
   /* right key, but a header that does not say RS256 */
   static const char *algs[] = {"HS256", "RS384", "PS256", "rs256", "ES256"};
   for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
-    snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"kid\":\"%s\"}", algs[i], keys_kid(f->k));
-    t = forge(header, payload, keys_signing_key(f->k), NULL);
+    snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"kid\":\"%s\"}", algs[i], keys_rsa_kid(f->k));
+    t = forge(header, payload, keys_rsa_key(f->k), NULL);
     assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
     free(t);
   }
-  snprintf(header, sizeof(header), "{\"kid\":\"%s\"}", keys_kid(f->k));
-  t = forge(header, payload, keys_signing_key(f->k), NULL);
+  snprintf(header, sizeof(header), "{\"kid\":\"%s\"}", keys_rsa_kid(f->k));
+  t = forge(header, payload, keys_rsa_key(f->k), NULL);
   assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
   free(t);
   /* a critical extension we do not know */
   snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"kid\":\"%s\",\"crit\":[\"x\"],\"x\":1}",
-           keys_kid(f->k));
-  t = forge(header, payload, keys_signing_key(f->k), NULL);
+           keys_rsa_kid(f->k));
+  t = forge(header, payload, keys_rsa_key(f->k), NULL);
   assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
   free(t);
   /* control: the same construction with RS256 verifies */
-  snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"kid\":\"%s\"}", keys_kid(f->k));
-  t = forge(header, payload, keys_signing_key(f->k), NULL);
+  snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"kid\":\"%s\"}", keys_rsa_kid(f->k));
+  t = forge(header, payload, keys_rsa_key(f->k), NULL);
   assert_int_equal(verify(f->k, t, AUD, NOW), 0);
   free(t);
 }
@@ -339,13 +340,13 @@ static void test_kid_mismatch(void **state)
   /* our kid in the header, but signed by the other key */
   char header[128];
   snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
-           keys_kid(f->k));
-  t = forge(header, "{\"aud\":\"" AUD "\",\"exp\":1800000000}", keys_signing_key(f->k2), NULL);
+           keys_rsa_kid(f->k));
+  t = forge(header, "{\"aud\":\"" AUD "\",\"exp\":1800000000}", keys_rsa_key(f->k2), NULL);
   assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
   free(t);
   /* no kid */
   t = forge("{\"alg\":\"RS256\"}", "{\"aud\":\"" AUD "\",\"exp\":1800000000}",
-            keys_signing_key(f->k), NULL);
+            keys_rsa_key(f->k), NULL);
   assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
   free(t);
 }
@@ -354,7 +355,7 @@ static void test_garbage(void **state)
 {
   struct fx *f = *state;
   char hdr[128];
-  snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS256\",\"kid\":\"%s\"}", keys_kid(f->k));
+  snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS256\",\"kid\":\"%s\"}", keys_rsa_kid(f->k));
   char *h = b64url(hdr), *p = b64url("{\"exp\":1800000000}"), *arr = b64url("[1]"),
        *notjson = b64url("{\"exp\":"), *dup = b64url("{\"exp\":1,\"exp\":1800000000}");
   char buf[1024];
@@ -440,11 +441,12 @@ static void test_jwk(void **state)
   struct fx *f = *state;
   json_t *j = NULL;
   assert_int_equal(jwt_public_jwk(&j, f->k), 0);
-  assert_string_equal(json_string_value(json_object_get(j, "kty")), "RSA");
-  assert_string_equal(json_string_value(json_object_get(j, "alg")), "RS256");
+  assert_string_equal(json_string_value(json_object_get(j, "kty")), "EC");
+  assert_string_equal(json_string_value(json_object_get(j, "crv")), "P-256");
+  assert_string_equal(json_string_value(json_object_get(j, "alg")), "ES256");
   assert_string_equal(json_string_value(json_object_get(j, "kid")), keys_kid(f->k));
-  assert_string_equal(json_string_value(json_object_get(j, "e")), "AQAB");
-  assert_int_equal(strlen(json_string_value(json_object_get(j, "n"))), 342);
+  assert_int_equal(strlen(json_string_value(json_object_get(j, "x"))), 43);
+  assert_int_equal(strlen(json_string_value(json_object_get(j, "y"))), 43);
   assert_null(json_object_get(j, "d")); /* nothing private */
   assert_null(json_object_get(j, "p"));
   json_decref(j);

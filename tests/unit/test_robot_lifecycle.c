@@ -67,6 +67,17 @@ static void test_cidr_match(void **state)
   assert_false(cidr_list_match("fe80::/10", "fec0::1"));
   /* an IPv4-mapped peer address matches IPv4 blocks */
   assert_true(cidr_list_match("127.0.0.0/8", "::ffff:127.0.0.1"));
+  /* ... and a list entry written in the mapped form matches IPv4 clients */
+  assert_true(cidr_list_match("::ffff:10.0.0.0/104", "10.1.2.3"));
+  assert_true(cidr_list_match("::ffff:10.0.0.0/104", "::ffff:10.1.2.3"));
+  assert_false(cidr_list_match("::ffff:10.0.0.0/104", "11.1.2.3"));
+  assert_true(cidr_list_match("::ffff:127.0.0.1", "127.0.0.1"));
+  assert_false(cidr_list_match("::ffff:127.0.0.1", "127.0.0.2"));
+  assert_true(cidr_list_match("::ffff:0:0/96", "192.0.2.1"));
+  assert_true(cidr_list_match("::/0", "192.0.2.1"));
+  assert_false(cidr_list_match("2001:db8::/32", "192.0.2.1"));
+  assert_true(valid("::ffff:10.0.0.0/104"));
+  assert_false(valid("::ffff:10.0.0.0/129"));
   assert_false(cidr_list_match("", "127.0.0.1"));
   assert_false(cidr_list_match("10.0.0.0/8", "-"));
   assert_false(cidr_list_match("10.0.0.0/8", NULL));

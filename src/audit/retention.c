@@ -1,0 +1,101 @@
+/* Audit retention thread (audit/retention.h). */
+#include "audit/retention.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "store/audit_store.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#define DAY 86400
+
+struct audit_retention {
+  struct meta *meta;
+  long days;
+  unsigned interval;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int stop;
+};
+
+int audit_retention_run(struct meta *m, int64_t now, long days, int64_t *out_deleted)
+{
+  int64_t total = 0, n = 0;
+  int rc = 0;
+  if (days > 0) {
+    int64_t before = now - (int64_t)days * DAY;
+    do {
+      rc = audit_store_purge(m, &n, before, AUDIT_RETENTION_BATCH);
+      total += rc ? 0 : n;
+    } while (!rc && n == AUDIT_RETENTION_BATCH);
+  }
+  if (total)
+    LOG(LOG_INFO, "audit: retention deleted %lld entries older than %ld days", (long long)total,
+        days);
+  int erc = audit_store_export_purge(m, now);
+  if (!rc && erc != ERR_UNSUPPORTED)
+    rc = erc;
+  if (!rc && out_deleted)
+    *out_deleted = total;
+  return rc;
+}
+
+static void *retention_main(void *arg)
+{
+  struct audit_retention *r = arg;
+  pthread_mutex_lock(&r->mu);
+  while (!r->stop) {
+    pthread_mutex_unlock(&r->mu);
+    int rc = audit_retention_run(r->meta, time_now(), r->days, NULL);
+    if (rc)
+      LOG(LOG_WARN, "audit: retention pass failed: %s", err_str(rc));
+    pthread_mutex_lock(&r->mu);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += r->interval;
+    while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) != ETIMEDOUT)
+      ;
+  }
+  pthread_mutex_unlock(&r->mu);
+  return NULL;
+}
+
+int audit_retention_start(struct audit_retention **out, struct meta *m, long days,
+                          unsigned interval_s)
+{
+  struct audit_retention *r = calloc(1, sizeof(*r));
+  if (!r)
+    return ERR_NOMEM;
+  r->meta = m;
+  r->days = days;
+  r->interval = interval_s ? interval_s : 1;
+  pthread_mutex_init(&r->mu, NULL);
+  pthread_cond_init(&r->cv, NULL);
+  if (pthread_create(&r->thread, NULL, retention_main, r) != 0) {
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r);
+    return ERR_INTERNAL;
+  }
+  *out = r;
+  return 0;
+}
+
+void audit_retention_stop(struct audit_retention *r)
+{
+  if (!r)
+    return;
+  pthread_mutex_lock(&r->mu);
+  r->stop = 1;
+  pthread_cond_signal(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+  pthread_join(r->thread, NULL);
+  pthread_mutex_destroy(&r->mu);
+  pthread_cond_destroy(&r->cv);
+  free(r);
+}
