@@ -403,17 +403,16 @@ class Bench:
     def audit_cost(self):
         """Pulls with the audit log on against the same wharf with it off (issue 7: within
         10 %). Every manifest GET by the robot is a pull_repo entry; the Distribution column
-        of this row is wharf with `--audit-enabled false`, not Distribution."""
+        of this row is wharf with `--no-audit-enabled`, not Distribution."""
         log("manifest GET by a robot, audit log on vs off (wharf only)")
         off, _ = self._wharf(os.path.join(self.tmp, "wharf-audit-off"), ["app"],
-                             extra_args=["--audit-enabled", "false"])
+                             extra_args=["--no-audit-enabled"])
         off.name = "wharf (audit off)"
         accept = {"Accept": M.MANIFEST_ACCEPT}
         path = f"/v2/{ORG}/app/manifests/latest"
         rname, rtoken = self.robot
         on_h = dict(accept, Authorization="Bearer " + self.w.token(f"{ORG}/app", "pull", rname,
                                                                    rtoken))
-        off_name, off_token = _ = None, None
         c = off.conn()
         try:  # the audit-off server's own robot, as _wharf made it
             r = off.api(c, "POST", f"organization/{ORG}/robots/probe/regenerate").expect(200)
@@ -427,8 +426,8 @@ class Bench:
                        lambda r: r.ratio() is not None and r.ratio() >= 0.9)
         self._warm((self.w, path, on_h), (off, path, off_h))
         for i in range(2 * self.sc["rounds"]):  # alternating, twice the rounds: the gap is small
-            first, second = ((self.w, on_h, row.wharf), (off, off_h, row.dist))[:: 1 if i % 2 == 0 else -1]
-            for srv, h, col in (first, second):
+            pair = [(self.w, on_h, row.wharf), (off, off_h, row.dist)]
+            for srv, h, col in (pair if i % 2 == 0 else pair[::-1]):
                 res = M.wrk(srv.url + path, h, self.sc["wrk_s"])
                 if res["errors"]:
                     self.notes.append(f"{srv.name} audit_cost: {res['errors']} errors in wrk")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: unit tests (ctest/cmocka), then the black-box suite against the
-# real binary, including the real clients (skopeo, podman); then every fuzz
+# real binary, including the real clients (skopeo, podman), twice: embedded
+# (SQLite + filesystem), then on PostgreSQL + S3 (s3rver); then every fuzz
 # seed corpus replayed through its libFuzzer target (scripts/fuzz.sh), and the
 # unit and black-box tests again against an ASan+UBSan build (scripts/sanitize.sh).
 set -uo pipefail
@@ -38,6 +39,18 @@ echo "== unit tests (ctest)"
 
 echo "== black-box tests (pytest, real binary)"
 WHARF_BIN="$ROOT/$BUILD/wharf" $PYTEST -q -p no:cacheprovider tests/e2e || fail=1
+
+# The same suite again with every wharf on PostgreSQL + S3: a fresh database
+# (on WHARF_TEST_PG's server) and a fresh bucket (one s3rver for the session)
+# per instance; see tests/e2e/backends.py.
+echo "== black-box tests on PostgreSQL + S3 (WHARF_TEST_BACKEND=pg-s3)"
+if [ -n "${WHARF_TEST_PG:-}" ]; then
+  WHARF_TEST_BACKEND=pg-s3 WHARF_BIN="$ROOT/$BUILD/wharf" $PYTEST -q -p no:cacheprovider \
+    tests/e2e || fail=1
+else
+  echo "no PostgreSQL (WHARF_TEST_PG): the PostgreSQL + S3 pass cannot run" >&2
+  fail=1
+fi
 
 echo "== fuzz corpora (libFuzzer replay of fuzz/corpus, ${FUZZ_BUILD:-build-fuzz})"
 bash scripts/fuzz.sh replay "${FUZZ_BUILD:-build-fuzz}" || fail=1

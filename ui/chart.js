@@ -31,7 +31,7 @@ export function usageChart(days, series) {
     s('title', { id: 'chart-title' }, 'Pulls and pushes per day, stacked by robot'),
     s('desc', { id: 'chart-desc' }, `${days[0]} to ${days[days.length - 1]}; the left bar of each day counts pulls, the right bar pushes.`));
   // axis and grid
-  const ticks = [0, Math.ceil(max / 2), max];
+  const ticks = max <= 5 ? [...Array(max + 1).keys()] : [0, Math.round(max / 2), max];
   for (const v of [...new Set(ticks)]) {
     svg.append(s('line', { x1: left, x2: W - 10, y1: y(v), y2: y(v), class: 'grid' }),
       s('text', { x: left - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, String(v)));

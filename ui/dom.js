@@ -69,8 +69,14 @@ export function fmtDate(v) {
 export function relDays(v, now = Date.now()) {
   const t = new Date(v).getTime();
   if (Number.isNaN(t)) return '';
-  const days = Math.round((t - now) / 86400000);
-  if (days === 0) return 'today';
+  const diff = t - now, abs = Math.abs(diff);
+  if (abs < 86400000) {
+    const [n, unit] = abs < 3600000 ? [Math.max(1, Math.round(abs / 60000)), 'minute']
+                                    : [Math.round(abs / 3600000), 'hour'];
+    const txt = `${n} ${unit}${n === 1 ? '' : 's'}`;
+    return diff >= 0 ? `in ${txt}` : `${txt} ago`;
+  }
+  const days = Math.round(diff / 86400000);
   return days > 0 ? `in ${days} day${days === 1 ? '' : 's'}`
                   : `${-days} day${days === -1 ? '' : 's'} ago`;
 }

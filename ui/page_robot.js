@@ -3,8 +3,10 @@
 // of ready-to-paste commands (login lines built here; Kubernetes Secret,
 // config.json and CI snippets from GET …/robots/{short}/secret?format=).
 import { del, get, post, put, robotPath, seg } from './api.js';
-import { copyText, download, fmtDate, h, replace } from './dom.js';
+import { copyText, download, field, fmtDate, h, replace } from './dom.js';
 import { expiryBadge, lastUsed } from './robots.js';
+import { listRepos } from './page_repos.js';
+import { addToken, allowList, deleteRobot, onceBox, permsEditor } from './robot_edit.js';
 import { tabs } from './tabs.js';
 
 export const key = 'robots';
@@ -49,9 +51,9 @@ function codeBlock(id, text, copyValue, extra = []) {
 }
 
 function formatPanel(ctx, f, state) {
-  const panel = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   const path = robotPath(ctx.org, ctx.short, '/secret');
-  get(path, { format: f.id }).then((s) => {
+  const load = (ns) => get(path, { format: f.id, namespace: ns }).then((s) => {
     const parts = [];
     if (s.secret_name)
       parts.push(h('p', {}, 'Store the robot token in your CI system as ',
@@ -66,9 +68,21 @@ function formatPanel(ctx, f, state) {
     if (s.filename && f.id === 'kubernetes')
       parts.push(h('p', { class: 'muted' }, 'Apply with ', h('code', {}, `kubectl apply -f ${s.filename}`),
         ' and reference it as an imagePullSecret.'));
-    replace(panel, parts);
-  }).catch((e) => replace(panel, h('p', { class: 'msg error' }, e.message)));
-  return panel;
+    replace(body, parts);
+  }).catch((e) => replace(body, h('p', { class: 'msg error' }, e.message)));
+  load(state.k8sNamespace);
+  if (f.id !== 'kubernetes') return body;
+  // the Secret's metadata.namespace (an RFC 1123 label, checked by the API)
+  const ns = h('input', { value: state.k8sNamespace || '', autocomplete: 'off', spellcheck: 'false',
+                          placeholder: 'default' });
+  const form = h('form', { class: 'row end', 'aria-label': 'Kubernetes namespace' },
+    field('Namespace (optional)', ns), h('button', { type: 'submit' }, 'Update'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    state.k8sNamespace = ns.value.trim();
+    load(state.k8sNamespace);
+  });
+  return h('div', {}, form, body);
 }
 
 function tokenSection(ctx, robot, state, rerender) {
@@ -106,7 +120,7 @@ function tokenSection(ctx, robot, state, rerender) {
       grace, regen));
 }
 
-function tokensTable(ctx, tokens, rerender) {
+function tokensTable(ctx, tokens, rerender, extra) {
   return h('section', { class: 'card', 'aria-labelledby': 'tokens-h' },
     h('h2', { id: 'tokens-h' }, 'Tokens'),
     h('p', { class: 'muted' }, 'Every listed token works as this robot\u2019s password until it expires or is revoked.'),
@@ -124,28 +138,21 @@ function tokensTable(ctx, tokens, rerender) {
             await del(robotPath(ctx.org, ctx.short, `/tokens/${seg(String(t.id))}`));
             await rerender(true);
           } catch (e) { ctx.flash(e.message, 'error'); }
-        } }, 'Revoke'))))))));
-}
-
-function permsSection(ctx, perms) {
-  return h('section', { class: 'card', 'aria-labelledby': 'perms-h' },
-    h('h2', { id: 'perms-h' }, 'Repository permissions'),
-    perms.length ? h('ul', { class: 'plain', id: 'robot-perms' }, perms.map((p) =>
-      h('li', {}, h('code', {}, p.repository.name.includes('/') ? p.repository.name
-        : `${ctx.org}/${p.repository.name}`), ' ', h('span', { class: 'badge' }, p.role))))
-      : h('p', { class: 'muted' }, 'No repository permissions: this robot can pull nothing private.'));
+        } }, 'Revoke'))))))), extra);
 }
 
 export async function render(main, ctx) {
-  const state = { shown: false, tab: 'docker' };
+  const state = { shown: false, tab: 'docker', once: null };
   let data = null;
+  const ectx = { ...ctx, showOnce: (t) => { state.once = t; rerender(); } };
   const load = async () => {
-    const [robot, tokens, perms] = await Promise.all([
+    const [robot, tokens, perms, repos] = await Promise.all([
       get(robotPath(ctx.org, ctx.short)),
       get(robotPath(ctx.org, ctx.short, '/tokens')).catch(() => ({ tokens: [] })),
       get(robotPath(ctx.org, ctx.short, '/permissions')).catch(() => ({ permissions: [] })),
+      listRepos(ctx.org).catch(() => []),
     ]);
-    data = { robot, tokens: tokens.tokens || [], perms: perms.permissions || [] };
+    data = { robot, tokens: tokens.tokens || [], perms: perms.permissions || [], repos };
   };
   const rerender = async (reload) => {
     if (reload) await load();
@@ -163,7 +170,8 @@ export async function render(main, ctx) {
     ];
     replace(main,
       h('p', {}, h('a', { href: `#/org/${seg(ctx.org)}/robots` }, '← Robot Accounts')),
-      h('div', { class: 'head' }, h('h1', {}, robot.name), toggle),
+      h('div', { class: 'head' }, h('h1', {}, robot.name),
+        h('div', { class: 'actions' }, toggle, deleteRobot(ctx, robot))),
       h('p', { class: 'desc', id: 'robot-description' }, robot.description || ''),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Status'), h('dd', {}, robot.enabled === false
@@ -175,8 +183,10 @@ export async function render(main, ctx) {
       h('section', { class: 'card', 'aria-labelledby': 'use-h' },
         h('h2', { id: 'use-h' }, 'Use this robot'),
         tabs('commands', cmdTabs, state.tab, (id) => { state.tab = id; })),
-      permsSection(ctx, data.perms),
-      tokensTable(ctx, data.tokens, rerender));
+      permsEditor(ctx, robot.name, data.perms, data.repos, rerender),
+      tokensTable(ctx, data.tokens, rerender, [onceBox(state.once, copyText), addToken(ectx, rerender)]),
+      allowList(ctx, robot, rerender));
+    state.once = null;
   };
   await rerender(true);
 }

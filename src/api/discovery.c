@@ -76,9 +76,9 @@ int api_discovery(struct req *r)
   json_t *doc = json_pack(
     "{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:[s], s:o, s:{s:{s:s, s:s, s:s, s:o}}, s:{}, s:[]}",
     "swagger", "2.0", "info", "version", "v1", "title", "Quay Frontend", "description",
-    "wharf: Quay-compatible API", "host", req_host(r), "basePath", "/api/v1", "schemes", "http",
+    "wharf: Quay-compatible API", "host", req_host(r), "basePath", "/api/v1", "schemes", req_scheme(r),
     "paths", paths, "securityDefinitions", "oauth2_implicit", "type", "oauth2", "flow", "implicit",
-    "authorizationUrl", pool_printf(r->pool, "http://%s/oauth/authorize", req_host(r)), "scopes",
+    "authorizationUrl", pool_printf(r->pool, "%s://%s/oauth/authorize", req_scheme(r), req_host(r)), "scopes",
     sc, "definitions", "tags");
   return req_respond_json(r, 200, doc);
 }

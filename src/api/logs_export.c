@@ -234,7 +234,8 @@ static int logs_export(struct req *r, const struct log_scope *sc, int with_perfo
     req_audit(r, "export_logs_success", sc->ns, NULL, md);
   if (url)
     callback_post(r, url, id,
-                  pool_printf(r->pool, "http://%s/api/v1/exportedlogs/%s", req_host(r), id));
+                  pool_printf(r->pool, "%s://%s/api/v1/exportedlogs/%s", req_scheme(r), req_host(r),
+                              id));
   rc = export_respond(r, id, n, email);
   json_decref(body);
   return rc;

@@ -2,11 +2,14 @@
  * GET/POST/DELETE …/robots/{short}/federation. POST replaces the list of
  * {"issuer","subject"} pairs, DELETE empties it. wharf also keeps an
  * optional "audience" per entry (Quay drops it): when set, the exchanged
- * token's aud must hold it. The exchange itself is robot_fedexchange.c. */
+ * token's aud must hold it. The exchange itself is robot_fedexchange.c.
+ * Changes are audited as Quay does: create_robot_federation (with the new
+ * list) and delete_robot_federation, in the robot owner's log. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/robot_int.h"
+#include "server/req_audit.h"
 #include "store/ident.h"
 #include "util/err.h"
 #include "util/pool.h"
@@ -14,12 +17,15 @@
 #define FED_MAX 32          /* entries per robot */
 #define FED_FIELD_MAX 1024  /* bytes per issuer / subject */
 
-static int fed_robot(struct req *r, struct ident_account *robot)
+/* The route's robot and, when out_ns is not NULL, its namespace's name. */
+static int fed_robot(struct req *r, struct ident_account *robot, const char **out_ns)
 {
   struct ident_account ns;
   int is_admin;
   if (robot_ns(r, &ns, &is_admin) || robot_find(r, robot, &ns))
     return -1;
+  if (out_ns)
+    *out_ns = ns.name;
   return 0;
 }
 
@@ -37,7 +43,7 @@ int api_robot_federation_get(struct req *r)
 {
   struct ident_account robot;
   char *text = NULL;
-  if (fed_robot(r, &robot))
+  if (fed_robot(r, &robot, NULL))
     return 0;
   int rc = ident_robot_federation_get(r->app->meta, r->pool, &text, robot.id);
   if (rc)
@@ -101,7 +107,8 @@ int api_robot_federation_set(struct req *r)
 {
   struct ident_account robot;
   json_t *body = NULL;
-  if (fed_robot(r, &robot))
+  const char *ns = NULL;
+  if (fed_robot(r, &robot, &ns))
     return 0;
   if (r->body.len == 0)
     return fed_invalid(r, "Missing one or more required fields (issuer, subject)");
@@ -121,6 +128,9 @@ int api_robot_federation_set(struct req *r)
     free(text);
     return api_internal(r, rc, "robot federation");
   }
+  req_audit(r, "create_robot_federation", ns, NULL,
+            json_pack("{s:s, s:o}", "robot", req_param(r, "robot_shortname"), "config",
+                      json_loads(text, 0, NULL)));
   rc = fed_respond(r, 200, text);
   free(text);
   return rc;
@@ -129,10 +139,13 @@ int api_robot_federation_set(struct req *r)
 int api_robot_federation_delete(struct req *r)
 {
   struct ident_account robot;
-  if (fed_robot(r, &robot))
+  const char *ns = NULL;
+  if (fed_robot(r, &robot, &ns))
     return 0;
   int rc = ident_robot_federation_set(r->app->meta, robot.id, "[]");
   if (rc)
     return api_internal(r, rc, "robot federation");
+  req_audit(r, "delete_robot_federation", ns, NULL,
+            json_pack("{s:s}", "robot", req_param(r, "robot_shortname")));
   return req_respond(r, 204, NULL, NULL, 0);
 }

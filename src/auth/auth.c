@@ -20,6 +20,7 @@
 #include "auth/keys.h"
 #include "auth/password.h"
 #include "auth/robotfed.h"
+#include "auth/tokencache.h"
 #include "auth/token.h"
 #include "server/app.h"
 #include "store/ident.h"
@@ -350,57 +351,22 @@ static int auth_basic(struct principal *out, const char **reason, struct app *ap
   return auth_password(out, reason, app, p, user, secret);
 }
 
-/* Copies the "access" claim into grants. */
-static int jwt_grants(struct principal *out, struct pool *p, json_t *access)
-{
-  size_t n = json_is_array(access) ? json_array_size(access) : 0;
-  struct grant *g = pool_calloc(p, n ? n : 1, sizeof(*g));
-  if (!g)
-    return ERR_NOMEM;
-  for (size_t i = 0; i < n; i++) {
-    json_t *a = json_array_get(access, i), *acts = json_object_get(a, "actions"), *v;
-    size_t k;
-    g[i].repo = pool_strdup(p, json_string_value(json_object_get(a, "name")));
-    json_array_foreach(acts, k, v) {
-      const char *s = json_string_value(v);
-      if (!s)
-        continue;
-      g[i].actions |= strcmp(s, "pull") == 0 ? ACTION_PULL
-                      : strcmp(s, "push") == 0 ? ACTION_PUSH
-                      : strcmp(s, "*") == 0 ? ACTION_ALL : 0;
-    }
-    if (!g[i].repo)
-      g[i].actions = 0, g[i].repo = "";
-  }
-  out->grants = g;
-  out->ngrants = n;
-  out->via_jwt = 1;
-  return 0;
-}
-
+/* A registry JWT: the crypto and claim parsing may come from the verified-
+ * token cache (auth/tokencache.h); the checks of the account and credential
+ * behind it below run on every request, so a revocation takes effect at once. */
 static int auth_jwt(struct principal *out, const char **reason, struct app *app, struct pool *p,
                     const char *token)
 {
-  json_t *claims = NULL;
-  int rc = jwt_verify(&claims, app->keys, token, strlen(token), NULL, time_now(), JWT_LEEWAY);
+  struct regtoken rt;
+  /* spec §6: our issuer, a subject, and a lifetime of at most an hour */
+  int rc = tokencache_verify(&rt, app->tokens, app->keys, p, token, strlen(token), time_now(),
+                             JWT_LEEWAY, JWT_LIFETIME + 60);
   if (rc) {
-    *reason = "invalid or expired registry token";
+    *reason = rc == ERR_INVALID ? "invalid registry token" : "invalid or expired registry token";
     return rc == ERR_DENIED || rc == ERR_INVALID ? AUTH_BAD : rc;
   }
-  /* spec §6: our issuer, a subject, and a lifetime of at most an hour */
-  const char *iss = json_string_value(json_object_get(claims, "iss"));
-  json_int_t iat = json_integer_value(json_object_get(claims, "iat"));
-  json_int_t exp = json_integer_value(json_object_get(claims, "exp"));
-  if (!iss || strcmp(iss, "quay") != 0 || !json_string_value(json_object_get(claims, "sub")) ||
-      iat < 0 || exp < iat || exp - iat > JWT_LIFETIME + 60) {
-    json_decref(claims);
-    *reason = "invalid registry token";
-    return AUTH_BAD;
-  }
-  json_t *w = json_object_get(claims, "wharf");
-  int64_t acct_id = json_integer_value(json_object_get(w, "acct"));
-  int64_t cred_id = json_integer_value(json_object_get(w, "cred"));
-  const char *pwv = json_string_value(json_object_get(w, "pwv"));
+  int64_t acct_id = rt.acct, cred_id = rt.cred;
+  const char *pwv = rt.pwv;
   struct ident_account acct;
   *reason = "registry token was revoked";
   if (acct_id == 0) {
@@ -432,24 +398,21 @@ static int auth_jwt(struct principal *out, const char **reason, struct app *app,
       if (!pwv || !now_pwv || strcmp(pwv, now_pwv) != 0)
         rc = ERR_DENIED;
     }
-    if (rc == ERR_NOTFOUND || rc == ERR_DENIED) {
-      json_decref(claims);
+    if (rc == ERR_NOTFOUND || rc == ERR_DENIED)
       return AUTH_BAD;
-    }
-    if (rc) {
-      json_decref(claims);
+    if (rc)
       return rc;
-    }
     from_account(out, &acct, cred_id, SCOPE_ALL);
-    out->pwv = pwv ? pool_strdup(p, pwv) : NULL;
-    if (acct.kind == IDENT_USER && json_integer_value(json_object_get(w, "tok")))
+    out->pwv = pwv; /* in p */
+    if (acct.kind == IDENT_USER && rt.tok)
       out->kind = PRINCIPAL_TOKEN;
     if (out->kind == PRINCIPAL_TOKEN)
-      out->scopes = (unsigned)json_integer_value(json_object_get(w, "scopes"));
+      out->scopes = rt.scopes;
   }
-  rc = jwt_grants(out, p, json_object_get(claims, "access"));
-  json_decref(claims);
-  return rc ? rc : AUTH_OK;
+  out->grants = rt.grants;
+  out->ngrants = rt.ngrants;
+  out->via_jwt = 1;
+  return AUTH_OK;
 }
 
 int auth_authenticate(struct principal *out, const char **reason, struct app *app, struct pool *p,

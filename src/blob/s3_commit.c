@@ -287,8 +287,13 @@ static int publish(struct s3_store *s, const char *target, const struct s3_listi
 {
   int64_t have;
   int rc = s3_head(s, &have, target);
-  if (rc == 0 && have == size)
-    return 0; /* already stored (verified when it was) */
+  if (rc == 0 && have == size) {
+    /* already stored (verified when it was); restart GC's grace clock so a
+     * concurrent collection does not delete what this upload republishes */
+    if (size <= S3_COPY_MAX && (rc = s3_touch(s, target)) != 0)
+      LOG(LOG_WARN, "blob s3: could not refresh %s's time for GC", target);
+    return rc;
+  }
   if (rc == 0)
     LOG(LOG_WARN, "blob s3: %s has the wrong size, replacing it", target);
   else if (rc != ERR_NOTFOUND)

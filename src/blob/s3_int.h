@@ -159,6 +159,8 @@ int s3_delete(struct s3_store *s, const char *key);
 int s3_delete_many(struct s3_store *s, char *const *keys, size_t n);
 /* Server-side copy of a whole object (≤ 5 GiB). */
 int s3_copy(struct s3_store *s, const char *dst, const char *src);
+/* Copies key onto itself so its LastModified is now (GC's grace clock). */
+int s3_touch(struct s3_store *s, const char *key);
 
 /* A multipart upload being assembled. Parts may be added from several
  * threads at once (each writes only its own etags slot). */

@@ -265,12 +265,9 @@ static const struct cli_sub robot_subs[] = {
   { "stale", "NS", 1, 1, "list robots not used for --days N (default 90) or never", NULL,
     stale_opts, cli_robot_stale, 0 },
   { "rotate", "NS+NAME", 1, 1, "new token with a grace period; prints it and the updated Secret",
-    "Prints the new token, until when the previous one works, and the updated Kubernetes
-"
-    "Secret as YAML (notes are comments): 'wharf robot rotate acme+ci --grace 1h |
-"
-    "kubectl apply -f -' rotates without breaking pulls. See docs/robots.md.
-",
+    "Prints the new token, until when the previous one works, and the updated Kubernetes\n"
+    "Secret as YAML (notes are comments): 'wharf robot rotate acme+ci --grace 1h |\n"
+    "kubectl apply -f -' rotates without breaking pulls. See docs/robots.md.\n",
     rotate_opts, cli_robot_rotate, 0 },
 };
 

@@ -8,6 +8,7 @@
 #include "blob/blob.h"
 #include "cli/cli.h"
 #include "auth/keys.h"
+#include "auth/tokencache.h"
 #include "config/config.h"
 #include "registry/gc.h"
 #include "registry/janitor.h"
@@ -137,6 +138,10 @@ int cmd_serve(int argc, char **argv)
   app.robots_disabled = cfg.robots_disabled;
   if (open_stores(&app, &cfg))
     goto out;
+  if (tokencache_new(&app.tokens, TOKENCACHE_DEFAULT) != 0) {
+    cli_error("out of memory");
+    goto out;
+  }
 
   /* Signals are taken synchronously by this thread; workers inherit the mask. */
   sigset_t set;
@@ -202,6 +207,7 @@ out:
   blob_store_close(app.blobs);
   meta_close(app.meta);
   keys_free(app.keys);
+  tokencache_free(app.tokens);
   config_free(&cfg);
   return status;
 }

@@ -21,7 +21,8 @@ void config_print_help(FILE *f, const char *cmd)
   char left[96], def[128];
   fprintf(f, "usage: wharf %s [options]\n\n", cmd);
   fprintf(f, "Each option can also be set by the environment variable shown, or in the\n"
-             "--config YAML file under its name with '_' for '-' (see the sample config).\n"
+             "--config YAML file under its name with '_' for '-' (`wharf serve\n"
+             "--sample-config` prints a sample file documenting every option).\n"
              "Flags win over the environment, the environment over the file; an empty\n"
              "environment variable counts as unset.\n\n");
   size_t n;

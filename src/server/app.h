@@ -11,6 +11,7 @@ struct app {
   struct blob_store *blobs;
   const struct config *cfg;
   struct keys *keys;       /* server key: token index, encryption, JWT signing */
+  struct tokencache *tokens; /* verified registry JWTs (auth/tokencache.h); NULL: none */
   struct audit *audit;     /* audit log queue and writer (audit/audit.h); NULL: write directly */
   int robots_disabled;     /* Quay's ROBOTS_DISALLOW */
   size_t manifest_max;     /* bytes */

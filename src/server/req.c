@@ -108,6 +108,11 @@ const char *req_host(const struct req *r)
   return h;
 }
 
+const char *req_scheme(const struct req *r)
+{
+  return r->scheme ? r->scheme : "http";
+}
+
 int req_set_header(struct req *r, const char *name, const char *value)
 {
   struct req_hdr *h = pool_alloc(r->pool, sizeof(*h));
@@ -294,7 +299,8 @@ int req_error(struct req *r, unsigned status, const char *code, const char *mess
     /* Quay's ApiException shape (spec §0) */
     body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "detail", detail ? detail : message,
                      "error_message", message, "error_type", code, "title", code, "type",
-                     pool_printf(r->pool, "http://%s/api/v1/error/%s", req_host(r), code),
+                     pool_printf(r->pool, "%s://%s/api/v1/error/%s", req_scheme(r), req_host(r),
+                                 code),
                      "status", (int)status);
   } else {
     json_t *e = json_pack("{s:s, s:s}", "code", code, "message", message);

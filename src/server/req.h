@@ -89,6 +89,9 @@ void req_query_each(const struct req *r, const char *name,
                     int (*fn)(void *ctx, const char *value), void *ctx);
 /* The Host the client addressed (validated), or "localhost". */
 const char *req_host(const struct req *r);
+/* "https" or "http" as the client sees it (native TLS, or X-Forwarded-Proto
+ * from a trusted proxy): for absolute URLs built with req_host. */
+const char *req_scheme(const struct req *r);
 
 /* Adds a response header, before or after the respond call (copied). */
 int req_set_header(struct req *r, const char *name, const char *value);

@@ -122,8 +122,8 @@ int webauth_check_form(struct req *r)
 
 int webauth_set_cookie(struct req *r, const char *sid, int64_t max_age)
 {
-  const char *proto = req_header(r, "X-Forwarded-Proto");
-  int secure = proto && strcasecmp(proto, "https") == 0;
+  /* r->scheme honours X-Forwarded-Proto only from trusted proxies */
+  int secure = r->scheme && strcmp(r->scheme, "https") == 0;
   char age[40] = "";
   if (max_age >= 0)
     snprintf(age, sizeof(age), "; Max-Age=%" PRId64, max_age);

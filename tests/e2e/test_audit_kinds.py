@@ -96,6 +96,15 @@ def row_login_failure_disabled(w):
             {"username": w.bot["name"]}, lambda e: "disabled" in e["metadata"]["message"])
 
 
+def row_login_failure_address(w):
+    w.ok(w.a.put(f"organization/{w.org}/robots/ci", {"allowed_ips": ["10.0.0.0/8"]}))
+    w.mark()
+    assert registry_auth(w.w, w.bot["name"], w.bot["token"]).status_code in (401, 403)
+    # the credential was right: the entry names the robot
+    return ("login_failure", robot_did(w), {"type", "kind", "useragent", "username", "message"},
+            {"username": w.bot["name"]}, lambda e: "allowed_ips" in e["metadata"]["message"])
+
+
 def row_push_repo(w):
     w.mark()
     img = push_image(w.robot, w.repo, "v1")

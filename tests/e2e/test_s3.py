@@ -31,7 +31,7 @@ import requests
 import imagegen
 from conftest import ROOT, Wharf, free_port
 from ocihelpers import (EMPTY_DIGEST, assert_alive, assert_error, describe, digest_of,
-                        install_checks, location, patch_chunk, push_blob, put_blob_to,
+                        error_body_problem, install_checks, location, patch_chunk, push_blob, put_blob_to,
                         start_upload)
 from test_clients import assert_image_complete, clients_for, layout_manifest_digest  # noqa: F401
 
@@ -576,11 +576,14 @@ def test_outage_fails_requests_then_recovers(s3, tmp_path, wharf_factory):
         d = push_blob(w, repo, data)
         loc = start_upload(w, repo)
         srv.stop()
-        r = w.get(f"/v2/{repo}/blobs/{d}")
-        assert r.status_code >= 500, describe(r)
-        r = patch_chunk(w, loc, os.urandom(1000), 0)
-        assert r.status_code >= 500, describe(r)
+        # 503 with OCI's error body: the registry is there, its storage is not (yet)
+        for r in (w.get(f"/v2/{repo}/blobs/{d}"), patch_chunk(w, loc, os.urandom(1000), 0),
+                  w.post(f"/v2/{repo}/blobs/uploads/", params={"digest": digest_of(b"x")},
+                         data=b"x")):
+            assert r.status_code == 503, describe(r)
+            assert error_body_problem(503, r.content) is None, describe(r)
         assert "Couldn't connect to server" in w.read_log()
+        assert SECRET not in w.read_log()
         srv.start()
         assert get_blob(w, repo, d).content == data
         r = patch_chunk(w, loc, data, 0)  # the failed PATCH acknowledged nothing

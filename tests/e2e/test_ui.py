@@ -123,11 +123,18 @@ def test_ui_in_a_browser(wharf, tmp_path):
         clients.skopeo("login", "--tls-verify=false", "-u", "acme+puller", "--password-stdin",
                        wharf.host, input=token)
         clients.pull("acme/app:v1", f"oci:{tmp_path}/pulled:v1")
+        for _ in range(2):  # a few more pulls for the chart
+            clients.inspect("acme/app:v1")
         # read only: the robot cannot push
         clients.skopeo("copy", "--dest-tls-verify=false", f"oci:{tmp_path}/src:latest",
                        clients.ref("acme/app:robot"), ok=False)
     finally:
         shutil.rmtree(runroot, ignore_errors=True)
+
+    # the allow-list set in the UI holds: not from loopback
+    r = requests.get(f"{wharf.url}/v2/auth", params={"service": wharf.host},
+                     auth=("acme+scripty", state["extra_token"]), timeout=10)
+    assert r.status_code == 403, (r.status_code, r.text)
 
     state = _browser(wharf, "usage", state_file)
     assert state["old_token"] == token
@@ -137,5 +144,5 @@ def test_ui_in_a_browser(wharf, tmp_path):
     shots = set(os.listdir(SHOTS))
     for name in ("signin", "organizations", "repositories", "robots", "robot-detail",
                  "robot-kubernetes", "create-robot-dialog", "usage", "usage-chart",
-                 "robot-regenerated", "robots-phone"):
+                 "robot-regenerated", "robots-phone", "robot-edit"):
         assert f"{name}.png" in shots, name

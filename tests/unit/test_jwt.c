@@ -134,14 +134,14 @@ static void test_roundtrip(void **state)
                    strlen(t));
   const char *d1 = strchr(t, '.'), *d2 = strrchr(t, '.');
   assert_true(d1 && d2 && d1 != d2);
-  assert_int_equal(strlen(d2 + 1), 342); /* 256-byte RSA-2048 signature */
+  assert_int_equal(strlen(d2 + 1), 86); /* 64-byte ES256 r || s */
 
   unsigned char *h = NULL;
   size_t hl = 0;
   assert_int_equal(base64_decode(&h, &hl, t, (size_t)(d1 - t), BASE64_URL), 0);
   json_t *hj = json_loads((char *)h, 0, NULL);
   assert_non_null(hj);
-  assert_string_equal(json_string_value(json_object_get(hj, "alg")), "RS256");
+  assert_string_equal(json_string_value(json_object_get(hj, "alg")), "ES256");
   assert_string_equal(json_string_value(json_object_get(hj, "typ")), "JWT");
   assert_string_equal(json_string_value(json_object_get(hj, "kid")), keys_kid(f->k));
   json_decref(hj);
@@ -258,7 +258,8 @@ static void test_wrong_alg(void **state)
   /* right key, but a header that does not say RS256 */
   static const char *algs[] = {"HS256", "RS384", "PS256", "rs256", "ES256"};
   for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
-    snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"kid\":\"%s\"}", algs[i], keys_rsa_kid(f->k));
+    snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"kid\":\"%s\"}", algs[i],
+             keys_rsa_kid(f->k));
     t = forge(header, payload, keys_rsa_key(f->k), NULL);
     assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
     free(t);
@@ -436,6 +437,43 @@ static void test_oversize(void **state)
   json_decref(claims);
 }
 
+/* ES256 is raw r || s under the derived key and its own kid; RS256 under the
+ * file's RSA key (tokens from before the switch) still verifies; neither
+ * algorithm is accepted with the other key's kid or in another format. */
+static void test_es256_and_legacy(void **state)
+{
+  struct fx *f = *state;
+  const char *payload = "{\"sub\":\"x\",\"aud\":\"" AUD "\",\"exp\":1800000000}";
+  char header[256];
+  assert_string_not_equal(keys_kid(f->k), keys_rsa_kid(f->k));
+  assert_true(EVP_PKEY_is_a(keys_signing_key(f->k), "EC"));
+  /* legacy RS256 token, as an older instance issued it */
+  snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
+           keys_rsa_kid(f->k));
+  char *t = forge(header, payload, keys_rsa_key(f->k), NULL);
+  assert_int_equal(verify(f->k, t, AUD, NOW), 0);
+  assert_int_equal(verify(f->k2, t, AUD, NOW), ERR_DENIED);
+  free(t);
+  /* RS256 signature under the ES256 kid, ES256 header with the RSA kid */
+  snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"kid\":\"%s\"}", keys_kid(f->k));
+  t = forge(header, payload, keys_rsa_key(f->k), NULL);
+  assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
+  free(t);
+  snprintf(header, sizeof(header), "{\"alg\":\"ES256\",\"kid\":\"%s\"}", keys_rsa_kid(f->k));
+  t = forge(header, payload, keys_rsa_key(f->k), NULL);
+  assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
+  free(t);
+  /* right key and kid, but a DER-encoded ECDSA signature (not JWS's r || s) */
+  snprintf(header, sizeof(header), "{\"alg\":\"ES256\",\"kid\":\"%s\"}", keys_kid(f->k));
+  t = forge(header, payload, keys_signing_key(f->k), NULL);
+  assert_int_equal(verify(f->k, t, AUD, NOW), ERR_DENIED);
+  free(t);
+  /* another key file derives another ES256 key */
+  t = sign(f->k, claims_at(NOW));
+  assert_int_equal(verify(f->k2, t, AUD, NOW), ERR_DENIED);
+  free(t);
+}
+
 static void test_jwk(void **state)
 {
   struct fx *f = *state;
@@ -459,7 +497,7 @@ int main(void)
     cmocka_unit_test(test_audience),     cmocka_unit_test(test_wrong_alg),
     cmocka_unit_test(test_tampered),     cmocka_unit_test(test_kid_mismatch),
     cmocka_unit_test(test_garbage),      cmocka_unit_test(test_oversize),
-    cmocka_unit_test(test_jwk),
+    cmocka_unit_test(test_jwk),          cmocka_unit_test(test_es256_and_legacy),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -91,9 +91,13 @@ static void test_create_mode_and_format(void **state)
   assert_non_null(strstr(text, "\n-----BEGIN PRIVATE KEY-----\n"));
   free(text);
 
-  EVP_PKEY *pk = keys_signing_key(f->k);
+  EVP_PKEY *pk = keys_rsa_key(f->k);
   assert_true(EVP_PKEY_is_a(pk, "RSA"));
   assert_int_equal(EVP_PKEY_get_bits(pk), 2048);
+  pk = keys_signing_key(f->k); /* derived from the secret, not in the file */
+  assert_true(EVP_PKEY_is_a(pk, "EC"));
+  assert_int_equal(EVP_PKEY_get_bits(pk), 256);
+  assert_string_not_equal(keys_kid(f->k), keys_rsa_kid(f->k));
   const char *kid = keys_kid(f->k);
   assert_int_equal(strlen(kid), KEYS_KID_LEN);
   assert_int_equal(strspn(kid, "0123456789abcdef"), KEYS_KID_LEN);
@@ -116,7 +120,8 @@ static void test_reload_same_keys(void **state)
   struct keys *k2 = NULL;
   char err[256] = "";
   assert_int_equal(keys_load_or_create(&k2, f->path, err, sizeof(err)), 0);
-  assert_string_equal(keys_kid(f->k), keys_kid(k2));
+  assert_string_equal(keys_kid(f->k), keys_kid(k2)); /* same derived ES256 key */
+  assert_string_equal(keys_rsa_kid(f->k), keys_rsa_kid(k2));
 
   char a[65], b[65], c[65];
   assert_int_equal(keys_index(f->k, a, "TOKEN123", 8), 0);
