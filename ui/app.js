@@ -23,9 +23,12 @@ let me = null;
 let renderSeq = 0;
 
 export function go(hash) {
-  if (location.hash === hash) route();
-  else location.hash = hash;
+  if (location.hash === hash) return route();
+  keepFlash = true;
+  location.hash = hash;
 }
+
+let keepFlash = false; // the next hashchange comes from go(): keep its message
 
 export function flash(text, kind = 'info') {
   const el = document.getElementById('flash');
@@ -113,5 +116,10 @@ async function route() {
   }
 }
 
-window.addEventListener('hashchange', () => { flash(''); route(); });
+// a message set just before go() ("Robot created") survives that navigation
+window.addEventListener('hashchange', () => {
+  if (!keepFlash) flash('');
+  keepFlash = false;
+  route();
+});
 route();

@@ -39,7 +39,7 @@ export function usageChart(days, series) {
   const labelEvery = Math.ceil(days.length / 10);
   days.forEach((d, i) => {
     const x0 = left + i * step + step / 2;
-    if (i % labelEvery === 0)
+    if ((days.length - 1 - i) % labelEvery === 0) // the last day always labelled
       svg.append(s('text', { x: x0, y: H - bottom + 16, class: 'axis', 'text-anchor': 'middle' },
         d.slice(5)));
     KINDS.forEach(([, k], ki) => {

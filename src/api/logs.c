@@ -50,8 +50,9 @@ static int64_t utc(int y, int m, int d, int h, int mi, int s)
 {
   struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = h,
                    .tm_min = mi, .tm_sec = s };
-  if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
-    return -1;
+  if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+      mi > 59 || s < 0 || s > 59)
+    return -1; /* negative: "%2d" reads "-1" (fuzz_logs) */
   time_t t = timegm(&tm);
   struct tm back;
   if (t < 0 || !gmtime_r(&t, &back) || back.tm_mday != d || back.tm_mon != m - 1)
@@ -59,8 +60,7 @@ static int64_t utc(int y, int m, int d, int h, int mi, int s)
   return (int64_t)t;
 }
 
-/* Parses a starttime/endtime value; WHEN_NONE when absent or unparseable. */
-static int parse_when(int64_t *out, const char *s)
+int logs_parse_when(int64_t *out, const char *s)
 {
   int y, m, d, h, mi, sec, n = 0;
   int64_t t = -1;
@@ -89,9 +89,9 @@ static int parse_when(int64_t *out, const char *s)
 int logs_range(struct req *r, int64_t *out_start, int64_t *out_end, int aggregate)
 {
   int64_t now = time_now(), start, end;
-  if (!parse_when(&start, req_query(r, "starttime")))
+  if (!logs_parse_when(&start, req_query(r, "starttime")))
     start = now - DAY;
-  int k = parse_when(&end, req_query(r, "endtime"));
+  int k = logs_parse_when(&end, req_query(r, "endtime"));
   if (!k)
     end = now;
   if (k != WHEN_EXACT)
@@ -258,7 +258,7 @@ static const char *cursor_encode(struct req *r, const struct audit_entry *last)
 }
 
 /* A bad or absent token means the first page (Quay). */
-static void cursor_decode(struct audit_query *q, const char *token)
+void logs_cursor_decode(struct audit_query *q, const char *token)
 {
   unsigned char *dec = NULL;
   size_t n = 0;
@@ -345,7 +345,7 @@ static int logs_list(struct req *r, const struct log_scope *sc, int with_perform
     return 0;
   if (logs_filter(r, &f, sc, start, end, with_performer, with_filters))
     return 0;
-  cursor_decode(&f.q, req_query(r, "next_page"));
+  logs_cursor_decode(&f.q, req_query(r, "next_page"));
   audit_sync(r->app, SYNC_MS); /* what this caller did is in the log */
   int rc = f.q.start < f.q.end ? logs_page(page, &n, &last, r, &f) : 0;
   if (rc)

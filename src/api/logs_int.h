@@ -36,6 +36,13 @@ int logs_range(struct req *r, int64_t *out_start, int64_t *out_end, int aggregat
  * with_filters. */
 int logs_filter(struct req *r, struct log_filter *f, const struct log_scope *sc, int64_t start,
                 int64_t end, int with_performer, int with_filters);
+/* Parses a starttime/endtime value (pure; fuzz_logs): 0 when absent or
+ * unparseable, 1 a date (MM/DD/YYYY, YYYY-MM-DD: its midnight UTC), 2 an
+ * exact RFC 3339 UTC date-time; *out written only when non-zero. */
+int logs_parse_when(int64_t *out, const char *s);
+/* Sets q's before_time/before_id from a next_page token; leaves q alone
+ * for a bad or absent one (pure; fuzz_logs). */
+void logs_cursor_decode(struct audit_query *q, const char *token);
 /* Spec §5's JSON of one entry (new reference; NULL on no memory). */
 json_t *logs_entry_json(const struct audit_entry *e);
 

@@ -3,9 +3,11 @@
  * enable, and IP allow-lists. Quay's robot endpoints keep their shape: the
  * robot's `token` is its newest token that has not expired.
  *
- * Tokens are stored as robot.c stores them (keys_index + keys_encrypt) and
- * go only into response bodies. Expiry is enforced by auth/ at every use;
- * a rotation with grace sets the previous tokens' expires_at. */
+ * Tokens are stored as robot.c stores them (keys_index + keys_encrypt; the
+ * index alone with robot_tokens: show_once) and go only into response
+ * bodies. Expiry is enforced by auth/ at every use; a rotation with grace
+ * sets the previous tokens' expires_at; an organization's maximum lifetime
+ * bounds the expiry of every token made in it (robot_expiry_policy). */
 #include <stdlib.h>
 #include <string.h>
 

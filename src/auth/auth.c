@@ -209,6 +209,7 @@ static int auth_robot(struct principal *out, const char **reason, struct app *ap
   if (rc)
     return rc;
   from_account(out, &acct, cred.id, SCOPE_ALL);
+  out->cred_index = cred.index;
   touch(app, &acct);
   ident_token_touch(app->meta, cred.id, time_now(), TOUCH_EVERY); /* per token; best effort */
   return AUTH_OK;
@@ -231,6 +232,7 @@ static int auth_api_token(struct principal *out, const char **reason, struct app
   if (auth_scopes_parse(&scopes, &bad, p, cred.scopes ? cred.scopes : "") != 0)
     scopes = 0;
   from_account(out, &acct, cred.id, scopes);
+  out->cred_index = cred.index;
   out->kind = PRINCIPAL_TOKEN;
   ident_token_touch(app->meta, cred.id, time_now(), TOUCH_EVERY); /* best effort */
   return AUTH_OK;
@@ -381,6 +383,8 @@ static int auth_jwt(struct principal *out, const char **reason, struct app *app,
     if (rc == 0 && cred_id) {
       struct ident_cred cred;
       rc = ident_cred_get(app->meta, p, &cred, cred_id);
+      if (rc == 0 && rt.cix && (!cred.index || strncmp(cred.index, rt.cix, 16) != 0))
+        rc = ERR_DENIED; /* the id now names another credential: ours was deleted */
       if (rc == 0 && cred.expires_at && cred.expires_at <= time_now()) {
         rc = ERR_DENIED;
         *reason = expired_reason(p, "the token behind this registry token", cred.expires_at);

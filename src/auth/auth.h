@@ -46,6 +46,9 @@ struct principal {
   int is_superuser;
   int64_t owner_id;      /* robots: the namespace account owning them */
   int64_t cred_id;       /* credential presented (robot token, API token); 0 for a password */
+  const char *cred_index; /* that credential's index (HMAC of the secret), or NULL: registry
+                          * JWTs carry a prefix of it, as SQLite may give a deleted row's id
+                          * to the next credential */
   unsigned scopes;       /* API scopes the credential carries (SCOPE_ALL for passwords) */
   const char *pwv;       /* fingerprint of the password hash used (JWTs die with it) */
   int via_jwt;           /* authenticated by a registry JWT: only `grants` apply */

@@ -259,6 +259,8 @@ int auth_registry_token(char **out, struct app *app, const struct principal *p,
                         "scopes", (json_int_t)p->scopes);
   if (w && p->pwv)
     json_object_set_new(w, "pwv", json_string(p->pwv));
+  if (w && p->cred_index && strlen(p->cred_index) >= 16) /* binds the JWT to this credential */
+    json_object_set_new(w, "cix", json_stringn(p->cred_index, 16));
   json_t *claims = json_pack(
     "{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:{s:i, s:s, s:s}, s:o}", "iss", "quay", "aud",
     service ? service : "", "sub", p->kind == PRINCIPAL_ANONYMOUS ? "(anonymous)" : p->name, "iat",

@@ -101,10 +101,20 @@ static struct set *set_of(struct tokencache *c, const unsigned char key[KEY_LEN]
   return &c->sets[h & (c->nsets - 1)];
 }
 
+/* Copies optional string s to *cur (advancing it) into *dst. */
+static void put_str(const char **dst, char **cur, const char *s)
+{
+  if (!s)
+    return;
+  size_t l = strlen(s) + 1;
+  *dst = memcpy(*cur, s, l);
+  *cur += l;
+}
+
 /* Deep copy of rt: into p when p is non-NULL, else one malloc'd block. */
 static struct regtoken *copy_rt(struct pool *p, const struct regtoken *rt)
 {
-  size_t strs = rt->pwv ? strlen(rt->pwv) + 1 : 0;
+  size_t strs = (rt->pwv ? strlen(rt->pwv) + 1 : 0) + (rt->cix ? strlen(rt->cix) + 1 : 0);
   for (size_t i = 0; i < rt->ngrants; i++)
     strs += strlen(rt->grants[i].repo) + 1;
   size_t n = sizeof(struct regtoken) + rt->ngrants * sizeof(struct grant) + strs;
@@ -116,11 +126,8 @@ static struct regtoken *copy_rt(struct pool *p, const struct regtoken *rt)
   char *s = (char *)(g + rt->ngrants);
   *o = *rt;
   o->grants = g;
-  if (rt->pwv) {
-    size_t l = strlen(rt->pwv) + 1;
-    o->pwv = memcpy(s, rt->pwv, l);
-    s += l;
-  }
+  put_str(&o->pwv, &s, rt->pwv);
+  put_str(&o->cix, &s, rt->cix);
   for (size_t i = 0; i < rt->ngrants; i++) {
     size_t l = strlen(rt->grants[i].repo) + 1;
     g[i].repo = memcpy(s, rt->grants[i].repo, l);
@@ -243,12 +250,13 @@ static int verify(struct regtoken *out, const struct keys *k, struct pool *p, co
     goto out;
   json_t *w = json_object_get(claims, "wharf");
   const char *pwv = json_string_value(json_object_get(w, "pwv"));
+  const char *cix = json_string_value(json_object_get(w, "cix"));
   rt.acct = (int64_t)json_integer_value(json_object_get(w, "acct"));
   rt.cred = (int64_t)json_integer_value(json_object_get(w, "cred"));
   rt.tok = json_integer_value(json_object_get(w, "tok")) != 0;
   rt.scopes = (unsigned)json_integer_value(json_object_get(w, "scopes"));
   rc = ERR_NOMEM;
-  if (pwv && !(rt.pwv = pool_strdup(p, pwv)))
+  if ((pwv && !(rt.pwv = pool_strdup(p, pwv))) || (cix && !(rt.cix = pool_strdup(p, cix))))
     goto out;
   if ((rc = parse_grants(&rt, p, json_object_get(claims, "access"))) != 0)
     goto out;

@@ -30,6 +30,7 @@ struct regtoken {
   int tok;                   /* wharf.tok: minted from an API token */
   unsigned scopes;           /* wharf.scopes */
   const char *pwv;           /* wharf.pwv, or NULL */
+  const char *cix;           /* wharf.cix: the credential's index prefix, or NULL */
   const struct grant *grants; /* "access" as grants */
   size_t ngrants;
 };

@@ -2,7 +2,31 @@
 
 #include <string.h>
 
+#include "blob/blob_stats.h"
 #include "util/err.h"
+#include "util/histo.h"
+
+/* Latency of the calls below that touch the backend, by operation
+ * (blob/blob_stats.h); the names are a fixed set. Reading a range through
+ * blob_reader_read is timed by its open only: the rest paces with the
+ * client. */
+enum {
+  OP_STAT, OP_OPEN, OP_READ, OP_DELETE, OP_UPLOAD_CREATE, OP_WRITER_OPEN, OP_WRITE,
+  OP_WRITER_CLOSE, OP_COMMIT, OP_UPLOAD_ABORT, OP_N,
+};
+static const char *const op_names[OP_N] = {
+  "stat", "open", "read", "delete", "upload_create", "writer_open", "write", "writer_close",
+  "commit", "upload_abort",
+};
+static struct histo op_latency[OP_N];
+
+const struct histo *blob_stats_op(size_t i, const char **out_name)
+{
+  if (i >= OP_N)
+    return NULL;
+  *out_name = op_names[i];
+  return &op_latency[i];
+}
 
 static const struct blob_ops *const backends[] = { &blob_fs_ops, &blob_s3_ops };
 
@@ -49,20 +73,29 @@ void blob_store_close(struct blob_store *bs)
 
 int blob_stat(struct blob_store *bs, int64_t *out_size, const char *digest)
 {
-  return bs->ops->stat(bs, out_size, digest);
+  int64_t t = histo_start();
+  int rc = bs->ops->stat(bs, out_size, digest);
+  histo_since(&op_latency[OP_STAT], t);
+  return rc;
 }
 
 int blob_open_fd(struct blob_store *bs, int *out_fd, int64_t *out_size, const char *digest)
 {
   if (!bs->ops->open_fd)
     return ERR_UNSUPPORTED;
-  return bs->ops->open_fd(bs, out_fd, out_size, digest);
+  int64_t t = histo_start();
+  int rc = bs->ops->open_fd(bs, out_fd, out_size, digest);
+  histo_since(&op_latency[OP_OPEN], t);
+  return rc;
 }
 
 int blob_read(struct blob_store *bs, size_t *out_n, const char *digest, int64_t offset,
               void *buf, size_t len)
 {
-  return bs->ops->read(bs, out_n, digest, offset, buf, len);
+  int64_t t = histo_start();
+  int rc = bs->ops->read(bs, out_n, digest, offset, buf, len);
+  histo_since(&op_latency[OP_READ], t);
+  return rc;
 }
 
 int blob_reader_open(struct blob_reader **out, struct blob_store *bs, const char *digest,
@@ -70,7 +103,10 @@ int blob_reader_open(struct blob_reader **out, struct blob_store *bs, const char
 {
   if (!bs->ops->reader_open)
     return ERR_UNSUPPORTED;
-  return bs->ops->reader_open(out, bs, digest, offset, len);
+  int64_t t = histo_start();
+  int rc = bs->ops->reader_open(out, bs, digest, offset, len);
+  histo_since(&op_latency[OP_OPEN], t);
+  return rc;
 }
 
 int blob_reader_read(struct blob_reader *rd, size_t *out_n, void *buf, size_t max)
@@ -93,23 +129,35 @@ int blob_redirect_url(struct blob_store *bs, char *out, size_t outlen, const cha
 
 int blob_delete(struct blob_store *bs, const char *digest)
 {
-  return bs->ops->del(bs, digest);
+  int64_t t = histo_start();
+  int rc = bs->ops->del(bs, digest);
+  histo_since(&op_latency[OP_DELETE], t);
+  return rc;
 }
 
 int blob_upload_create(struct blob_store *bs, const char *uuid)
 {
-  return bs->ops->upload_create(bs, uuid);
+  int64_t t = histo_start();
+  int rc = bs->ops->upload_create(bs, uuid);
+  histo_since(&op_latency[OP_UPLOAD_CREATE], t);
+  return rc;
 }
 
 int blob_writer_open(struct blob_writer **out, struct blob_store *bs, const char *uuid,
                      int64_t offset)
 {
-  return bs->ops->writer_open(out, bs, uuid, offset);
+  int64_t t = histo_start();
+  int rc = bs->ops->writer_open(out, bs, uuid, offset);
+  histo_since(&op_latency[OP_WRITER_OPEN], t);
+  return rc;
 }
 
 int blob_writer_write(struct blob_writer *w, const void *data, size_t len)
 {
-  return w->ops->writer_write(w, data, len);
+  int64_t t = histo_start();
+  int rc = w->ops->writer_write(w, data, len);
+  histo_since(&op_latency[OP_WRITE], t);
+  return rc;
 }
 
 int64_t blob_writer_size(const struct blob_writer *w)
@@ -119,17 +167,28 @@ int64_t blob_writer_size(const struct blob_writer *w)
 
 int blob_writer_close(struct blob_writer *w, int keep_hash)
 {
-  return w ? w->ops->writer_close(w, keep_hash) : 0;
+  if (!w)
+    return 0;
+  int64_t t = histo_start();
+  int rc = w->ops->writer_close(w, keep_hash);
+  histo_since(&op_latency[OP_WRITER_CLOSE], t);
+  return rc;
 }
 
 int blob_upload_commit(struct blob_store *bs, const char *uuid, int64_t size, const char *digest)
 {
-  return bs->ops->upload_commit(bs, uuid, size, digest);
+  int64_t t = histo_start();
+  int rc = bs->ops->upload_commit(bs, uuid, size, digest);
+  histo_since(&op_latency[OP_COMMIT], t);
+  return rc;
 }
 
 int blob_upload_abort(struct blob_store *bs, const char *uuid)
 {
-  return bs->ops->upload_abort(bs, uuid);
+  int64_t t = histo_start();
+  int rc = bs->ops->upload_abort(bs, uuid);
+  histo_since(&op_latency[OP_UPLOAD_ABORT], t);
+  return rc;
 }
 
 int blob_upload_each_stale(struct blob_store *bs, int64_t before,
@@ -146,7 +205,12 @@ int blob_each(struct blob_store *bs, int (*fn)(void *ctx, const struct blob_info
 
 int blob_info(struct blob_store *bs, struct blob_info *out, const char *digest)
 {
-  return bs->ops->info ? bs->ops->info(bs, out, digest) : ERR_UNSUPPORTED;
+  if (!bs->ops->info)
+    return ERR_UNSUPPORTED;
+  int64_t t = histo_start();
+  int rc = bs->ops->info(bs, out, digest);
+  histo_since(&op_latency[OP_STAT], t);
+  return rc;
 }
 
 int blob_quarantine(struct blob_store *bs, const char *digest)

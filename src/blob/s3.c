@@ -409,7 +409,26 @@ static int s3_probe(struct s3_store *s)
   return 0;
 }
 
-static int s3_open(struct blob_store **out, const char *url)
+/* With redirect on, one presigned URL is built now: a region, access key,
+ * secret or session token too long to sign (fuzz_s3 found a long region
+ * accepted, then every blob GET failing) stops the start instead. */
+static int conf_probe_redirect(struct s3_store *s)
+{
+  static const char digest[] =
+    "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+  size_t max = 8192; /* registry/blob.c's BLOB_REDIRECT_MAX */
+  char *url = s->redirect_s ? malloc(max) : NULL;
+  int rc = !s->redirect_s ? 0 : url ? 0 : ERR_NOMEM;
+  if (url && s3_redirect_url(&s->base, url, max, digest) != 0) {
+    LOG(LOG_ERROR, "blob s3: redirect=true, but no presigned URL can be built from these settings "
+        "(region, access_key, secret_key or session_token too long)");
+    rc = ERR_INVALID;
+  }
+  free(url);
+  return rc;
+}
+
+int s3_store_parse(struct s3_store **out, const char *url)
 {
   if (!url || strncmp(url, S3_SCHEME_PREFIX, strlen(S3_SCHEME_PREFIX)) != 0)
     return ERR_UNSUPPORTED;
@@ -429,8 +448,25 @@ static int s3_open(struct blob_store **out, const char *url)
     rc = conf_apply(s, &c);
   if (rc == 0) {
     s->base.ops = &blob_s3_ops;
-    rc = s3_http_init(s);
+    rc = conf_probe_redirect(s);
   }
+  if (rc == 0) {
+    *out = s;
+    s = NULL;
+  }
+  if (c.secret)
+    memset(c.secret, 0, strlen(c.secret));
+  conf_free(&c);
+  s3_close(s ? &s->base : NULL);
+  return rc;
+}
+
+static int s3_open(struct blob_store **out, const char *url)
+{
+  struct s3_store *s = NULL;
+  int rc = s3_store_parse(&s, url);
+  if (rc == 0)
+    rc = s3_http_init(s);
   if (rc == 0)
     rc = s3_probe(s);
   if (rc == 0) {
@@ -441,9 +477,6 @@ static int s3_open(struct blob_store **out, const char *url)
     *out = &s->base;
     s = NULL;
   }
-  if (c.secret)
-    memset(c.secret, 0, strlen(c.secret));
-  conf_free(&c);
   s3_close(s ? &s->base : NULL);
   return rc;
 }

@@ -133,7 +133,7 @@ int s3_xml_next(const char **out_b, const char **out_e, const char **cur, const 
   return 0;
 }
 
-/* Decodes the five predefined XML entities and numeric ones below 128. */
+/* Decodes the five predefined XML entities and decimal ones from 1 to 127. */
 static int xml_unescape(char *out, size_t outlen, const char *p, const char *end)
 {
   static const struct { const char *ent; char c; } ents[] = {
@@ -152,12 +152,18 @@ static int xml_unescape(char *out, size_t outlen, const char *p, const char *end
           done = 1;
         }
       }
-      unsigned v;
-      int used;
-      if (!done && end - p > 2 && *p == '#' && sscanf(p, "#%u;%n", &v, &used) == 1 && v < 128 &&
-          used <= end - p) {
-        c = (char)v;
-        p += used;
+      /* "&#" 1-3 digits ";" (1..127), scanned by hand: [p, end) is not
+       * NUL-terminated, and sscanf("#%u;%n") left `used` unset when the ';'
+       * was missing ("&#65</Key>"), then moved p by that garbage */
+      unsigned v = 0;
+      size_t d = 1;
+      if (!done && p < end && *p == '#') {
+        while (d < 4 && p + d < end && p[d] >= '0' && p[d] <= '9')
+          v = v * 10 + (unsigned)(p[d++] - '0');
+        if (d > 1 && p + d < end && p[d] == ';' && v > 0 && v < 128) {
+          c = (char)v;
+          p += d + 1;
+        }
       }
     }
     if (o + 1 >= outlen)

@@ -210,6 +210,10 @@ int s3_upload_key(char out[S3_KEY_MAX], const struct s3_store *s, const char *uu
                   const char *name);
 /* 1 if uuid is 36 characters of [0-9a-f-]. */
 int s3_valid_uuid(const char *uuid);
+/* The store an s3:// URL (plus AWS_* environment) describes, checked but
+ * not yet connected (s3_open adds HTTP and a probe; fuzz_s3 stops here).
+ * Free with blob_s3_ops.close. ERR_UNSUPPORTED (not s3://), ERR_INVALID. */
+int s3_store_parse(struct s3_store **out, const char *url);
 
 /* --- uploads (s3_upload.c, s3_commit.c) ------------------------------------------ */
 

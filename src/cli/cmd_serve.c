@@ -102,6 +102,9 @@ int cmd_serve(int argc, char **argv)
   int lvl = log_level_parse(cfg.log_level);
   if (lvl >= 0)
     log_min_level = (enum log_level)lvl;
+  int fmt = log_format_parse(cfg.log_format);
+  if (fmt >= 0)
+    log_line_format = (enum log_format)fmt;
 
   struct http_options opt = { 0 };
   char host[256];

@@ -22,6 +22,8 @@
 
 static int check_listen(const char *v, char *err, size_t errlen);
 static int check_log_level(const char *v, char *err, size_t errlen);
+static int check_log_format(const char *v, char *err, size_t errlen);
+static int check_public_host(const char *v, char *err, size_t errlen);
 static int check_url(const char *v, char *err, size_t errlen);
 static int check_proxies(const char *v, char *err, size_t errlen);
 static int check_robot_tokens(const char *v, char *err, size_t errlen);
@@ -49,6 +51,14 @@ static const struct config_row rows[] = {
     .str_def = "info", .env = "WHARF_LOG_LEVEL", .flag = "log-level",
     .metavar = "LEVEL", .check = check_log_level,
     .help = "least severe level logged: error, warn, info or debug" },
+  { .name = "log_format", .type = CONFIG_STRING, .offset = OFF(log_format),
+    .str_def = "text", .env = "WHARF_LOG_FORMAT", .flag = "log-format",
+    .metavar = "FORMAT", .check = check_log_format,
+    .help = "log lines as key=value text, or json: one JSON object a line (time, level, msg; access lines add method, path, status, request_id, ...)" },
+  { .name = "public_host", .type = CONFIG_STRING, .offset = OFF(public_host),
+    .str_def = "", .env = "WHARF_PUBLIC_HOST", .flag = "public-host",
+    .metavar = "HOST|URL", .check = check_public_host,
+    .help = "host[:port] or base URL (https://host[:port]) clients reach the registry at; used instead of the Host header in token realms, upload Locations and absolute URLs (default: the request's Host)" },
   { .name = "access_log", .type = CONFIG_BOOL, .offset = OFF(access_log),
     .int_def = 1, .min = 0, .max = 1, .env = "WHARF_ACCESS_LOG", .flag = "access-log",
     .metavar = "BOOL", .help = "log one line per request" },
@@ -214,6 +224,36 @@ static int check_log_level(const char *v, char *err, size_t errlen)
   if (log_level_parse(v) >= 0)
     return 0;
   snprintf(err, errlen, "log_level must be error, warn, info or debug, not '%s'", v);
+  return ERR_INVALID;
+}
+
+static int check_log_format(const char *v, char *err, size_t errlen)
+{
+  if (log_format_parse(v) >= 0)
+    return 0;
+  snprintf(err, errlen, "log_format must be text or json, not '%s'", v);
+  return ERR_INVALID;
+}
+
+/* "", "host[:port]", or "http(s)://host[:port]" with at most a trailing
+ * '/': a host name, IPv4 or [IPv6] literal, no path, user info or query. */
+static int check_public_host(const char *v, char *err, size_t errlen)
+{
+  const char *h = v;
+  if (strncmp(h, "https://", 8) == 0)
+    h += 8;
+  else if (strncmp(h, "http://", 7) == 0)
+    h += 7;
+  size_t n = strlen(h);
+  if (n && h[n - 1] == '/')
+    n--;
+  int ok = *v == '\0' || (n > 0 && n <= 255);
+  for (size_t i = 0; ok && i < n; i++)
+    ok = isalnum((unsigned char)h[i]) || strchr(".-:[]_", h[i]) != NULL;
+  if (ok)
+    return 0;
+  snprintf(err, errlen, "public_host must be a host[:port] or a base URL such as "
+           "https://registry.example.com, without a path, not '%.200s'", v);
   return ERR_INVALID;
 }
 

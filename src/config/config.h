@@ -18,6 +18,8 @@ struct config {
   char *storage;            /* blob store URL, "file://./data/blobs" */
   char *key_file;           /* server key file (0600): encrypts and signs credentials */
   char *log_level;          /* error|warn|info|debug */
+  char *log_format;         /* text|json */
+  char *public_host;        /* "" or the host (or base URL) clients reach this registry at */
   int access_log;           /* 1: one log line per request */
   int robots_disabled;      /* 1: robot accounts refused (ROBOTS_DISALLOW) */
   long threads;             /* HTTP worker threads; 0 = 2 x cores, at least 4 */

@@ -20,6 +20,7 @@
 #include "blob/blob.h"
 #include "registry/janitor.h"
 #include "server/app.h"
+#include "server/metrics.h"
 #include "store/gc_store.h"
 #include "store/meta.h"
 #include "util/err.h"
@@ -239,6 +240,9 @@ int gc_run(struct gc_result *out, struct meta *m, struct blob_store *bs,
   progress(&g, "orphans", g.r.orphans, 0);
   if (!rc)
     rc = gc_uploads(&g);
+  if (!o->dry_run) /* what a failed run freed before it stopped is freed too */
+    metrics_gc_run(rc == 0, g.r.blobs + g.r.orphans, g.r.bytes + g.r.orphan_bytes,
+                   g.r.manifests);
   if (rc)
     return rc;
   *out = g.r;

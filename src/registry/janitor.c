@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "blob/blob.h"
+#include "server/metrics.h"
 #include "store/meta.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -67,6 +68,7 @@ int janitor_run_once(struct app *app, int64_t now, size_t *out_removed)
   removed += o.removed;
   if (removed)
     LOG(LOG_INFO, "expired %zu idle upload(s)", removed);
+  metrics_uploads_expired(removed);
   if (out_removed)
     *out_removed = removed;
   return rc;

@@ -249,9 +249,13 @@ static int append_begin(struct req *r)
   if (rc == ERR_CONFLICT)
     return req_error(r, 409, OCI_BLOB_UPLOAD_INVALID,
                      "another request is writing to this upload; retry when it has finished", NULL);
-  if (rc == ERR_NOTFOUND || rc == ERR_RANGE)
+  if (rc == ERR_NOTFOUND || rc == ERR_RANGE) {
+    /* the bytes went (a crash between publish and the row's removal): drop the
+     * row too, so GET on the upload says gone as PATCH and PUT do */
+    meta_upload_delete(r->app->meta, u->uuid);
     return req_error(r, 404, OCI_BLOB_UPLOAD_UNKNOWN, "blob upload data is gone; start again",
                      u->uuid);
+  }
   if (rc)
     return storage_error(r, rc, "upload open");
   r->sink = sink_write;

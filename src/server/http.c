@@ -229,6 +229,7 @@ static int authorize(struct req *r, int *csrf_defer)
     rc = auth_authenticate(&r->principal, &reason, app, r->pool, authz, r->route->api == API_OCI);
   if (rc == AUTH_BAD) {
     r->error_code = "AUTH_FAILED";
+    metrics_auth_failure(metrics_auth_reason_of(reason));
     deny(r, 1, reason);
     return 0;
   }
@@ -241,6 +242,7 @@ static int authorize(struct req *r, int *csrf_defer)
   if (r->route->api == API_OCI &&
       auth_client_allowed(&reason, r->pool, &r->principal, r->client_ip) != 0) {
     r->error_code = "IP_DENIED";
+    metrics_auth_failure(METRICS_AUTH_IP);
     req_audit_denied(r, reason);
     req_error(r, 403, OCI_DENIED, reason, NULL);
     return 0;
@@ -268,8 +270,11 @@ static int authorize(struct req *r, int *csrf_defer)
                                             pool_strndup(r->pool, repo, (size_t)(slash - repo))));
     if (rc == ERR_NOTFOUND && may_see)
       req_error(r, 404, "not_found", "Not Found", target);
-    else
-      deny(r, r->principal.kind == PRINCIPAL_ANONYMOUS, NULL);
+    else {
+      int anonymous = r->principal.kind == PRINCIPAL_ANONYMOUS;
+      metrics_auth_failure(anonymous ? METRICS_AUTH_MISSING : METRICS_AUTH_FORBIDDEN);
+      deny(r, anonymous, NULL);
+    }
     return 0;
   }
   req_error(r, 503, "UNAVAILABLE", "authorization backend unavailable, retry later", NULL);
@@ -467,18 +472,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     return;
   struct req *r = &rp->r;
   conn_guard_request_end(conn);
-  char line[1024];
   int64_t us = time_mono_us() - r->start_us;
-  snprintf(line, sizeof(line),
-           "method=%s path=\"%.300s\" status=%u bytes_in=%" PRIu64 " bytes_out=%" PRIu64
-           " duration_ms=%" PRId64 ".%03" PRId64 " principal=%s ip=%s op=%s%s%s%s req=%s",
-           r->method, r->path, r->status, r->bytes_in,
-           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->bytes_out : 0, us / 1000, us % 1000,
-           r->principal.name, rp->ip, r->route ? r->route->op_id : "-",
-           r->error_code ? " error=" : "", r->error_code ? r->error_code : "",
-           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1", r->id);
+  int done = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+  struct log_access_rec line = {
+    .method = r->method, .path = r->path, .status = r->status, .bytes_in = r->bytes_in,
+    .bytes_out = done ? r->bytes_out : 0, .duration_us = us, .principal = r->principal.name,
+    .ip = rp->ip, .op = r->route ? r->route->op_id : "-", .error = r->error_code,
+    .aborted = !done, .request_id = r->id,
+  };
   if (!s->app->cfg || s->app->cfg->access_log)
-    log_access(line);
+    log_access(&line);
   metrics_request_end(r->route, r->status, r->bytes_in,
                       toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->bytes_out : 0, us);
   log_set_request_id(r->id);

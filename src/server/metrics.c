@@ -23,12 +23,15 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
+#include "blob/blob_stats.h"
 #include "server/req.h"
 #include "server/router.h"
+#include "store/meta_stats.h"
 #include "store/ident.h"
 #include "store/meta.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/histo.h"
 #include "util/pool.h"
 #include "util/timeutil.h"
 
@@ -54,6 +57,16 @@ static struct row_stats rows[METRICS_ROWS + 1]; /* last: unrouted ("none") */
 static atomic_ullong bytes_in_total, bytes_out_total;
 static atomic_ullong pulls_total, pushes_total;
 static atomic_ullong uploads_started, uploads_finished, uploads_cancelled;
+static atomic_ullong uploads_failed, uploads_expired;
+static atomic_ullong auth_failures[METRICS_AUTH_NREASONS];
+static atomic_ullong gc_runs_ok, gc_runs_failed, gc_blobs, gc_bytes, gc_manifests;
+
+static const char *const auth_reason_names[METRICS_AUTH_NREASONS] = {
+  [METRICS_AUTH_MISSING] = "missing",     [METRICS_AUTH_INVALID] = "invalid",
+  [METRICS_AUTH_EXPIRED] = "expired",     [METRICS_AUTH_REVOKED] = "revoked",
+  [METRICS_AUTH_DISABLED] = "disabled",   [METRICS_AUTH_MALFORMED] = "malformed",
+  [METRICS_AUTH_IP] = "ip_not_allowed",   [METRICS_AUTH_FORBIDDEN] = "forbidden",
+};
 static atomic_llong active;
 
 void metrics_request_begin(void)
@@ -101,9 +114,55 @@ void metrics_request_end(const struct route *route, unsigned status, uint64_t by
     add(&uploads_started, 1);
   else if (status == 201 && strcmp(op, "end-6") == 0)
     add(&uploads_finished, 1);
+  else if (status == 201 && strcmp(op, "end-4") == 0) { /* monolithic: opened and done */
+    add(&uploads_started, 1);
+    add(&uploads_finished, 1);
+  } else if (status >= 400 && status != 401 && status != 403 &&
+             (strcmp(op, "end-5") == 0 || strcmp(op, "end-6") == 0))
+    add(&uploads_failed, 1);
   else if (status == 204 && strcmp(op, "cancel-upload") == 0)
     add(&uploads_cancelled, 1);
   atomic_fetch_sub_explicit(&active, 1, memory_order_relaxed);
+}
+
+void metrics_auth_failure(enum metrics_auth_reason why)
+{
+  if ((unsigned)why < METRICS_AUTH_NREASONS)
+    add(&auth_failures[why], 1);
+}
+
+enum metrics_auth_reason metrics_auth_reason_of(const char *message)
+{
+  /* the messages are auth/'s own (auth.c, robotfed.c, oidc.c); the words
+   * are matched with the space before them, which no user or robot name a
+   * message quotes can contain, and only the enum's fixed names ever reach
+   * a label */
+  static const struct {
+    const char *word;
+    enum metrics_auth_reason why;
+  } words[] = {
+    { " revoked", METRICS_AUTH_REVOKED },    { " expired", METRICS_AUTH_EXPIRED },
+    { " disabled", METRICS_AUTH_DISABLED },  { "malformed ", METRICS_AUTH_MALFORMED },
+    { "unsupported authorization", METRICS_AUTH_MALFORMED },
+    { "too long", METRICS_AUTH_MALFORMED },
+  };
+  for (size_t i = 0; message && i < sizeof(words) / sizeof(words[0]); i++)
+    if (strstr(message, words[i].word))
+      return words[i].why;
+  return METRICS_AUTH_INVALID;
+}
+
+void metrics_gc_run(int ok, int64_t blobs, int64_t bytes, int64_t manifests)
+{
+  add(ok ? &gc_runs_ok : &gc_runs_failed, 1);
+  add(&gc_blobs, (uint64_t)(blobs > 0 ? blobs : 0));
+  add(&gc_bytes, (uint64_t)(bytes > 0 ? bytes : 0));
+  add(&gc_manifests, (uint64_t)(manifests > 0 ? manifests : 0));
+}
+
+void metrics_uploads_expired(uint64_t n)
+{
+  add(&uploads_expired, n);
 }
 
 static unsigned long long get(atomic_ullong *c)
@@ -208,6 +267,80 @@ static int gauge(struct buf *b, const char *name, const char *help, double v)
   return emit(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.15g\n", name, help, name, name, v);
 }
 
+/* One latency histogram family labelled by operation; `next` enumerates
+ * the operations (meta_stats_op, blob_stats_op). Operations never called
+ * are left out, as for the request histogram. */
+static int render_latency(struct buf *b, const char *name, const char *help,
+                          const struct histo *(*next)(size_t i, const char **out_name))
+{
+  int rc = emit(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+  const char *op = NULL;
+  const struct histo *h;
+  for (size_t i = 0; !rc && (h = next(i, &op)) != NULL; i++) {
+    unsigned long long count = atomic_load_explicit(&h->count, memory_order_relaxed), cum = 0;
+    if (!count)
+      continue;
+    for (size_t k = 0; !rc && k < HISTO_BUCKETS; k++) {
+      cum += atomic_load_explicit(&h->bucket[k], memory_order_relaxed);
+      rc = emit(b, "%s_bucket{op=\"%s\",le=\"%g\"} %llu\n", name, op,
+                (double)histo_bounds_us[k] / 1e6, cum);
+    }
+    /* +Inf is the count read first, so it is never below a bucket read later */
+    if (cum > count)
+      count = cum;
+    if (!rc)
+      rc = emit(b, "%s_bucket{op=\"%s\",le=\"+Inf\"} %llu\n%s_sum{op=\"%s\"} %.6f\n"
+                   "%s_count{op=\"%s\"} %llu\n",
+                name, op, count, name, op,
+                (double)atomic_load_explicit(&h->sum_us, memory_order_relaxed) / 1e6, name, op,
+                count);
+  }
+  return rc;
+}
+
+/* Auth failures by reason, GC counters, upload failures and expiries. */
+static int render_ops(struct buf *b)
+{
+  int rc = emit(b, "# HELP wharf_auth_failures_total Requests refused for missing, wrong, "
+                   "expired, revoked or disabled credentials, a robot outside its allowed "
+                   "addresses, or a missing permission, by reason.\n"
+                   "# TYPE wharf_auth_failures_total counter\n");
+  for (unsigned i = 0; !rc && i < METRICS_AUTH_NREASONS; i++)
+    rc = emit(b, "wharf_auth_failures_total{reason=\"%s\"} %llu\n", auth_reason_names[i],
+              get(&auth_failures[i]));
+  if (!rc)
+    rc = emit(b, "# HELP wharf_gc_runs_total Garbage collection runs finished by this process, "
+                 "by result.\n# TYPE wharf_gc_runs_total counter\n"
+                 "wharf_gc_runs_total{result=\"ok\"} %llu\n"
+                 "wharf_gc_runs_total{result=\"error\"} %llu\n",
+              get(&gc_runs_ok), get(&gc_runs_failed));
+  if (!rc)
+    rc = counter(b, "wharf_gc_blobs_freed_total",
+                 "Blobs (and stray stored objects) garbage collection deleted.", get(&gc_blobs));
+  if (!rc)
+    rc = counter(b, "wharf_gc_bytes_freed_total", "Bytes garbage collection deleted.",
+                 get(&gc_bytes));
+  if (!rc)
+    rc = counter(b, "wharf_gc_manifests_expired_total",
+                 "Untagged manifests garbage collection deleted after their expiry.",
+                 get(&gc_manifests));
+  if (!rc)
+    rc = counter(b, "wharf_upload_sessions_failed_total",
+                 "Upload PATCH or completing PUT answered with an error other than 401/403.",
+                 get(&uploads_failed));
+  if (!rc)
+    rc = counter(b, "wharf_upload_sessions_expired_total",
+                 "Idle upload sessions removed by this process's janitor or GC.",
+                 get(&uploads_expired));
+  if (!rc)
+    rc = render_latency(b, "wharf_db_operation_duration_seconds",
+                        "Metadata store call latency, by operation.", meta_stats_op);
+  if (!rc)
+    rc = render_latency(b, "wharf_storage_operation_duration_seconds",
+                        "Blob store call latency, by operation.", blob_stats_op);
+  return rc;
+}
+
 /* Resident set size (bytes) and seconds since the process started, from /proc. */
 static void process_stats(double *rss, double *uptime)
 {
@@ -249,6 +382,8 @@ int metrics_render(char **out)
   double rss, uptime;
   process_stats(&rss, &uptime);
   int rc = render_requests(&b);
+  if (!rc)
+    rc = render_ops(&b);
   if (!rc)
     rc = counter(&b, "wharf_http_request_bytes_total", "Request body bytes received.",
                  get(&bytes_in_total));

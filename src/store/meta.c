@@ -3,7 +3,33 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/meta_stats.h"
 #include "util/err.h"
+#include "util/histo.h"
+
+/* Latency of every call below, by operation (store/meta_stats.h); names
+ * are the ops table's, a fixed set, so metric labels carry no user input. */
+enum {
+  OP_REPO_ENSURE, OP_REPO_LOOKUP, OP_REPO_LIST, OP_BLOB_ADD, OP_BLOB_LINKED, OP_BLOB_STAT,
+  OP_BLOB_LINK, OP_BLOB_UNLINK, OP_UPLOAD_CREATE, OP_UPLOAD_GET, OP_UPLOAD_SET_OFFSET,
+  OP_UPLOAD_DELETE, OP_UPLOAD_STALE, OP_MANIFEST_PUT, OP_MANIFEST_GET, OP_MANIFEST_DELETE,
+  OP_REFERRERS, OP_TAG_RESOLVE, OP_TAG_LIST, OP_TAG_DELETE, OP_N,
+};
+static const char *const op_names[OP_N] = {
+  "repo_ensure", "repo_lookup", "repo_list", "blob_add", "blob_linked", "blob_stat", "blob_link",
+  "blob_unlink", "upload_create", "upload_get", "upload_set_offset", "upload_delete",
+  "upload_stale", "manifest_put", "manifest_get", "manifest_delete", "referrers", "tag_resolve",
+  "tag_list", "tag_delete",
+};
+static struct histo op_latency[OP_N];
+
+const struct histo *meta_stats_op(size_t i, const char **out_name)
+{
+  if (i >= OP_N)
+    return NULL;
+  *out_name = op_names[i];
+  return &op_latency[i];
+}
 
 /* URL scheme -> backend; a backend may answer to several schemes. */
 static const struct {
@@ -90,106 +116,166 @@ int meta_schema_version(struct meta *m, int *out)
 
 int meta_repo_ensure(struct meta *m, int64_t *out_id, const char *name)
 {
-  return m->ops->repo_ensure(m, out_id, name);
+  int64_t t = histo_start();
+  int rc = m->ops->repo_ensure(m, out_id, name);
+  histo_since(&op_latency[OP_REPO_ENSURE], t);
+  return rc;
 }
 
 int meta_repo_lookup(struct meta *m, int64_t *out_id, const char *name)
 {
-  return m->ops->repo_lookup(m, out_id, name);
+  int64_t t = histo_start();
+  int rc = m->ops->repo_lookup(m, out_id, name);
+  histo_since(&op_latency[OP_REPO_LOOKUP], t);
+  return rc;
 }
 
 int meta_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                    int *out_more, const char *last, size_t limit)
 {
-  return m->ops->repo_list(m, p, out_names, out_n, out_more, last, limit);
+  int64_t t = histo_start();
+  int rc = m->ops->repo_list(m, p, out_names, out_n, out_more, last, limit);
+  histo_since(&op_latency[OP_REPO_LIST], t);
+  return rc;
 }
 
 int meta_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size)
 {
-  return m->ops->blob_add(m, repo_id, digest, size);
+  int64_t t = histo_start();
+  int rc = m->ops->blob_add(m, repo_id, digest, size);
+  histo_since(&op_latency[OP_BLOB_ADD], t);
+  return rc;
 }
 
 int meta_blob_linked(struct meta *m, int64_t *out_size, int64_t repo_id, const char *digest)
 {
-  return m->ops->blob_linked(m, out_size, repo_id, digest);
+  int64_t t = histo_start();
+  int rc = m->ops->blob_linked(m, out_size, repo_id, digest);
+  histo_since(&op_latency[OP_BLOB_LINKED], t);
+  return rc;
 }
 
 int meta_blob_stat(struct meta *m, int64_t *out_size, const char *digest)
 {
-  return m->ops->blob_stat(m, out_size, digest);
+  int64_t t = histo_start();
+  int rc = m->ops->blob_stat(m, out_size, digest);
+  histo_since(&op_latency[OP_BLOB_STAT], t);
+  return rc;
 }
 
 int meta_blob_link(struct meta *m, int64_t repo_id, const char *digest)
 {
-  return m->ops->blob_link(m, repo_id, digest);
+  int64_t t = histo_start();
+  int rc = m->ops->blob_link(m, repo_id, digest);
+  histo_since(&op_latency[OP_BLOB_LINK], t);
+  return rc;
 }
 
 int meta_blob_unlink(struct meta *m, int64_t repo_id, const char *digest)
 {
-  return m->ops->blob_unlink(m, repo_id, digest);
+  int64_t t = histo_start();
+  int rc = m->ops->blob_unlink(m, repo_id, digest);
+  histo_since(&op_latency[OP_BLOB_UNLINK], t);
+  return rc;
 }
 
 int meta_upload_create(struct meta *m, int64_t repo_id, const char *uuid)
 {
-  return m->ops->upload_create(m, repo_id, uuid);
+  int64_t t = histo_start();
+  int rc = m->ops->upload_create(m, repo_id, uuid);
+  histo_since(&op_latency[OP_UPLOAD_CREATE], t);
+  return rc;
 }
 
 int meta_upload_get(struct meta *m, struct meta_upload *out, const char *uuid)
 {
-  return m->ops->upload_get(m, out, uuid);
+  int64_t t = histo_start();
+  int rc = m->ops->upload_get(m, out, uuid);
+  histo_since(&op_latency[OP_UPLOAD_GET], t);
+  return rc;
 }
 
 int meta_upload_set_offset(struct meta *m, const char *uuid, int64_t expected, int64_t offset)
 {
-  return m->ops->upload_set_offset(m, uuid, expected, offset);
+  int64_t t = histo_start();
+  int rc = m->ops->upload_set_offset(m, uuid, expected, offset);
+  histo_since(&op_latency[OP_UPLOAD_SET_OFFSET], t);
+  return rc;
 }
 
 int meta_upload_delete(struct meta *m, const char *uuid)
 {
-  return m->ops->upload_delete(m, uuid);
+  int64_t t = histo_start();
+  int rc = m->ops->upload_delete(m, uuid);
+  histo_since(&op_latency[OP_UPLOAD_DELETE], t);
+  return rc;
 }
 
 int meta_upload_stale(struct meta *m, struct pool *p, char ***out_uuids, size_t *out_n,
                       int64_t before, size_t limit)
 {
-  return m->ops->upload_stale(m, p, out_uuids, out_n, before, limit);
+  int64_t t = histo_start();
+  int rc = m->ops->upload_stale(m, p, out_uuids, out_n, before, limit);
+  histo_since(&op_latency[OP_UPLOAD_STALE], t);
+  return rc;
 }
 
 int meta_manifest_put(struct meta *m, const struct meta_manifest_put *mp, char *missing_out)
 {
-  return m->ops->manifest_put(m, mp, missing_out);
+  int64_t t = histo_start();
+  int rc = m->ops->manifest_put(m, mp, missing_out);
+  histo_since(&op_latency[OP_MANIFEST_PUT], t);
+  return rc;
 }
 
 int meta_manifest_get(struct meta *m, struct pool *p, struct meta_manifest *out,
                       int64_t repo_id, const char *digest)
 {
-  return m->ops->manifest_get(m, p, out, repo_id, digest);
+  int64_t t = histo_start();
+  int rc = m->ops->manifest_get(m, p, out, repo_id, digest);
+  histo_since(&op_latency[OP_MANIFEST_GET], t);
+  return rc;
 }
 
 int meta_manifest_delete(struct meta *m, int64_t repo_id, const char *digest)
 {
-  return m->ops->manifest_delete(m, repo_id, digest);
+  int64_t t = histo_start();
+  int rc = m->ops->manifest_delete(m, repo_id, digest);
+  histo_since(&op_latency[OP_MANIFEST_DELETE], t);
+  return rc;
 }
 
 int meta_referrers(struct meta *m, struct pool *p, struct meta_manifest **out, size_t *out_n,
                    int64_t repo_id, const char *subject, const char *artifact_type)
 {
-  return m->ops->referrers(m, p, out, out_n, repo_id, subject, artifact_type);
+  int64_t t = histo_start();
+  int rc = m->ops->referrers(m, p, out, out_n, repo_id, subject, artifact_type);
+  histo_since(&op_latency[OP_REFERRERS], t);
+  return rc;
 }
 
 int meta_tag_resolve(struct meta *m, struct pool *p, char **out_digest, int64_t repo_id,
                      const char *tag)
 {
-  return m->ops->tag_resolve(m, p, out_digest, repo_id, tag);
+  int64_t t = histo_start();
+  int rc = m->ops->tag_resolve(m, p, out_digest, repo_id, tag);
+  histo_since(&op_latency[OP_TAG_RESOLVE], t);
+  return rc;
 }
 
 int meta_tag_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                   int *out_more, int64_t repo_id, const char *last, size_t limit)
 {
-  return m->ops->tag_list(m, p, out_names, out_n, out_more, repo_id, last, limit);
+  int64_t t = histo_start();
+  int rc = m->ops->tag_list(m, p, out_names, out_n, out_more, repo_id, last, limit);
+  histo_since(&op_latency[OP_TAG_LIST], t);
+  return rc;
 }
 
 int meta_tag_delete(struct meta *m, int64_t repo_id, const char *tag)
 {
-  return m->ops->tag_delete(m, repo_id, tag);
+  int64_t t = histo_start();
+  int rc = m->ops->tag_delete(m, repo_id, tag);
+  histo_since(&op_latency[OP_TAG_DELETE], t);
+  return rc;
 }

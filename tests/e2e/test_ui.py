@@ -128,6 +128,20 @@ def test_ui_in_a_browser(wharf, tmp_path):
         # read only: the robot cannot push
         clients.skopeo("copy", "--dest-tls-verify=false", f"oci:{tmp_path}/src:latest",
                        clients.ref("acme/app:robot"), ok=False)
+        # a second robot that pushes, so the chart stacks two robots (made
+        # through the API: the session's Basic credentials are not an API credential)
+        api, bearer = f"{wharf.url}/api/v1", {"Authorization": f"Bearer {wharf.admin_token}"}
+        r = requests.put(f"{api}/organization/acme/robots/ci_pusher", headers=bearer,
+                         json={"description": "CI pipeline"}, timeout=10)
+        assert r.status_code == 201, r.text
+        pusher_token = r.json()["token"]
+        r = requests.put(f"{api}/repository/acme/app/permissions/user/acme+ci_pusher",
+                         headers=bearer, json={"role": "write"}, timeout=10)
+        assert r.status_code == 200, r.text
+        clients.skopeo("login", "--tls-verify=false", "-u", "acme+ci_pusher", "--password-stdin",
+                       wharf.host, input=pusher_token)
+        clients.push(f"oci:{tmp_path}/src:latest", "acme/app:v2")
+        clients.inspect("acme/app:v2")
     finally:
         shutil.rmtree(runroot, ignore_errors=True)
 

@@ -186,6 +186,7 @@ async function usage(page) {
   const bar = page.locator(`#usage-chart rect[data-robot="${ORG}+puller"][data-kind="pull"]`);
   await bar.first().waitFor();
   assert.ok(Number(await bar.first().getAttribute('data-count')) >= 1);
+  await page.locator(`#usage-chart rect[data-robot="${ORG}+ci_pusher"][data-kind="push"]`).waitFor();
   step('unused robots panel');
   const unused = page.locator('#unused');
   // (scripty is not there: its refused login in test_ui.py counts as a use)

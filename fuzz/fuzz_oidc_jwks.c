@@ -1,0 +1,143 @@
+/* What an OIDC issuer serves (remote input to auth/oidc.c): byte 0 mod 4:
+ *   0: the rest is a JWKS document: every member of "keys" goes through
+ *      oidc_jwk_key for RS256 and ES256; a key it returns must be of the
+ *      documented kind (RSA of at least 2048 bits; EC P-256), and must not
+ *      verify a signature it never made (oidc_sig_verify, both algs);
+ *   1: the rest is a discovery document: "jwks_uri" and "issuer" through
+ *      oidc_url_ok (with and without allow_http), whose verdict must
+ *      follow its rules (http(s) only, http only to loopback unless
+ *      allowed, no user info, no spaces or backslashes);
+ *   2: the rest is a URL for oidc_url_ok, same rules;
+ *   3: the rest is a signature checked with oidc_sig_verify against keys
+ *      made here (RS256 and ES256): it never verifies. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/rsa.h>
+
+#include "auth/oidc.h"
+#include "helpers.h"
+#include "util/err.h"
+
+static EVP_PKEY *rsa, *ec;
+static const char input[] = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0";
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+  (void)argc, (void)argv;
+  rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+  ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+  if (!rsa || !ec)
+    abort();
+  return 0;
+}
+
+static void never_verifies(EVP_PKEY *pk, const unsigned char *sig, size_t n)
+{
+  FUZZ_CHECK(oidc_sig_verify(pk, "RS256", sig, n, input, strlen(input)) == ERR_DENIED);
+  FUZZ_CHECK(oidc_sig_verify(pk, "ES256", sig, n, input, strlen(input)) == ERR_DENIED);
+}
+
+static void one_key(json_t *jwk)
+{
+  static const char *const algs[] = { "RS256", "ES256", "none", "HS256" };
+  static const unsigned char sig[256] = { 1, 2, 3 };
+  for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+    EVP_PKEY *pk = NULL;
+    int rc = oidc_jwk_key(&pk, jwk, algs[i]);
+    FUZZ_CHECK(rc == 0 || rc == ERR_INVALID);
+    FUZZ_CHECK((rc == 0) == (pk != NULL));
+    if (rc)
+      continue;
+    FUZZ_CHECK(i < 2);
+    const char *kty = json_string_value(json_object_get(jwk, "kty"));
+    const char *alg = json_string_value(json_object_get(jwk, "alg"));
+    const char *use = json_string_value(json_object_get(jwk, "use"));
+    FUZZ_CHECK(!alg || strcmp(alg, algs[i]) == 0);
+    FUZZ_CHECK(!use || strcmp(use, "sig") == 0);
+    if (i == 0) {
+      FUZZ_CHECK(strcmp(kty, "RSA") == 0 && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA);
+      FUZZ_CHECK(EVP_PKEY_get_bits(pk) >= 2048);
+    } else {
+      FUZZ_CHECK(strcmp(kty, "EC") == 0 && EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC);
+      FUZZ_CHECK(EVP_PKEY_get_bits(pk) == 256);
+    }
+    never_verifies(pk, sig, sizeof(sig));
+    never_verifies(pk, sig, 64);
+    EVP_PKEY_free(pk);
+  }
+}
+
+static void jwks(const uint8_t *data, size_t size)
+{
+  json_t *doc = json_loadb((const char *)data, size, 0, NULL);
+  json_t *keys = json_object_get(doc, "keys"), *k;
+  size_t i;
+  if (json_is_array(keys) && json_array_size(keys) <= 64)
+    json_array_foreach(keys, i, k) one_key(k);
+  else if (json_is_object(doc))
+    one_key(doc); /* a bare JWK */
+  json_decref(doc);
+}
+
+/* oidc_url_ok's rules for the cases it must refuse, checked on its yes. */
+static void url_ok(const char *u)
+{
+  for (int allow = 0; allow <= 1; allow++) {
+    int rc = oidc_url_ok(u, allow);
+    FUZZ_CHECK(rc == 0 || rc == ERR_INVALID);
+    if (rc)
+      continue;
+    FUZZ_CHECK(strlen(u) <= 2048);
+    for (const char *c = u; *c; c++)
+      FUZZ_CHECK((unsigned char)*c > ' ' && *c != '\\' && *c != 0x7f);
+    int https = strncasecmp(u, "https://", 8) == 0, http = strncasecmp(u, "http://", 7) == 0;
+    FUZZ_CHECK(https || http);
+    const char *auth = u + (https ? 8 : 7);
+    size_t alen = strcspn(auth, "/?#");
+    FUZZ_CHECK(!memchr(auth, '@', alen));
+    if (http && !allow) {
+      /* loopback: 127.x, localhost, [::1], optionally with a port */
+      int lb = strncmp(auth, "127.", 4) == 0 || strncasecmp(auth, "localhost", 9) == 0 ||
+               strncmp(auth, "[::1]", 5) == 0;
+      FUZZ_CHECK(lb);
+    }
+  }
+}
+
+static void discovery(const uint8_t *data, size_t size)
+{
+  json_t *doc = json_loadb((const char *)data, size, 0, NULL);
+  const char *u = json_string_value(json_object_get(doc, "jwks_uri"));
+  const char *iss = json_string_value(json_object_get(doc, "issuer"));
+  if (u)
+    url_ok(u);
+  if (iss)
+    url_ok(iss);
+  json_decref(doc);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  if (size == 0)
+    return 0;
+  const uint8_t *d = data + 1;
+  size_t n = size - 1;
+  switch (data[0] % 4) {
+  case 0: jwks(d, n); break;
+  case 1: discovery(d, n); break;
+  case 2: {
+    char *u = fuzz_cstr(d, n);
+    url_ok(u);
+    free(u);
+    break;
+  }
+  default:
+    never_verifies(rsa, d, n);
+    never_verifies(ec, d, n);
+    break;
+  }
+  return 0;
+}
