@@ -10,6 +10,7 @@
  *   2: the rest is a URL for oidc_url_ok, same rules;
  *   3: the rest is a signature checked with oidc_sig_verify against keys
  *      made here (RS256 and ES256): it never verifies. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,15 +94,29 @@ static void url_ok(const char *u)
     FUZZ_CHECK(strlen(u) <= 2048);
     for (const char *c = u; *c; c++)
       FUZZ_CHECK((unsigned char)*c > ' ' && *c != '\\' && *c != 0x7f);
+    /* libcurl's parser (which oidc_url_ok uses, and which then fetches)
+     * takes "http:/host" and "http:host" too: the rules below are
+     * checked on the usual spelling */
+    FUZZ_CHECK(strncasecmp(u, "https:", 6) == 0 || strncasecmp(u, "http:", 5) == 0);
     int https = strncasecmp(u, "https://", 8) == 0, http = strncasecmp(u, "http://", 7) == 0;
-    FUZZ_CHECK(https || http);
+    if (!https && !http)
+      continue;
     const char *auth = u + (https ? 8 : 7);
+    while (*auth == '/')
+      auth++; /* curl reads "http:///host" as host */
     size_t alen = strcspn(auth, "/?#");
     FUZZ_CHECK(!memchr(auth, '@', alen));
     if (http && !allow) {
-      /* loopback: 127.x, localhost, [::1], optionally with a port */
-      int lb = strncmp(auth, "127.", 4) == 0 || strncasecmp(auth, "localhost", 9) == 0 ||
-               strncmp(auth, "[::1]", 5) == 0;
+      /* loopback: an IPv4 address in 127/8, localhost, [::1]; maybe a port */
+      char host[64] = "";
+      size_t hl = auth[0] == '[' ? strcspn(auth, "]") + 1 : strcspn(auth, ":/?#");
+      struct in_addr a4;
+      if (hl < sizeof(host))
+        memcpy(host, auth, hl), host[hl] = '\0';
+      /* inet_aton: curl reads "127.1" and "127.0.0" as IPv4 too */
+      int lb = (inet_aton(host, &a4) != 0 &&
+                ((const unsigned char *)&a4.s_addr)[0] == 127) ||
+               strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0;
       FUZZ_CHECK(lb);
     }
   }

@@ -82,3 +82,27 @@ export const seg = (v) => encodeURIComponent(v);
 export function robotPath(org, short, rest = '') {
   return `/api/v1/organization/${seg(org)}/robots/${seg(short)}${rest}`;
 }
+
+// /api/v1/repository/{ns}/{name}, each segment encoded ("acme/app" or "app" in org).
+export function repoPath(org, name, rest = '') {
+  const full = name.includes('/') ? name : `${org}/${name}`;
+  return `/api/v1/repository/${full.split('/').map(seg).join('/')}${rest}`;
+}
+
+// Paths of an organization's team.
+export function teamPath(org, team, rest = '') {
+  return `/api/v1/organization/${seg(org)}/team/${seg(team)}${rest}`;
+}
+
+// Runs one change, flashes ok (or the error), then reloads the page part.
+export async function act(ctx, fn, reload, ok) {
+  try {
+    await fn();
+    if (ok) ctx.flash(ok, 'ok');
+    await reload(true);
+    return true;
+  } catch (e) {
+    ctx.flash(e.message, 'error');
+    return false;
+  }
+}

@@ -9,6 +9,11 @@ import * as repos from './page_repos.js';
 import * as robots from './page_robots.js';
 import * as robot from './page_robot.js';
 import * as logs from './page_logs.js';
+import * as perms from './page_perms.js';
+import * as teams from './page_teams.js';
+import * as team from './page_team.js';
+import * as apps from './page_apps.js';
+import * as app from './page_app.js';
 
 const ROUTES = [
   [/^\/signin$/, signin, []],
@@ -17,6 +22,11 @@ const ROUTES = [
   [/^\/org\/([^/]+)\/robots$/, robots, ['org']],
   [/^\/org\/([^/]+)\/robots\/([^/]+)$/, robot, ['org', 'short']],
   [/^\/org\/([^/]+)\/logs$/, logs, ['org']],
+  [/^\/org\/([^/]+)\/repo\/(.+)$/, perms, ['org', 'repo']],
+  [/^\/org\/([^/]+)\/teams$/, teams, ['org']],
+  [/^\/org\/([^/]+)\/teams\/([^/]+)$/, team, ['org', 'team']],
+  [/^\/org\/([^/]+)\/apps$/, apps, ['org']],
+  [/^\/org\/([^/]+)\/apps\/([^/]+)$/, app, ['org', 'client']],
 ];
 
 let me = null;
@@ -47,6 +57,8 @@ function nav(org, page) {
     items.push(h('span', { class: 'crumb' }, org),
       link(`#/org/${o}`, 'Repositories', 'repos'),
       link(`#/org/${o}/robots`, 'Robot Accounts', 'robots'),
+      link(`#/org/${o}/teams`, 'Teams', 'teams'),
+      link(`#/org/${o}/apps`, 'OAuth tokens', 'apps'),
       link(`#/org/${o}/logs`, 'Usage & logs', 'logs'));
   }
   replace(el, items);

@@ -1,7 +1,9 @@
 // Usage & logs of an organization: the audit log with filters (robot,
 // kind, repository, IP, time; GET organization/{org}/logs), the chart of
 // pulls and pushes per day stacked by robot (one aggregatelogs call per
-// robot with performer=), and the robots unused for 90 days
+// robot with performer=, people and anonymous as one more series: the
+// org total minus the robots), with a day range picker, and the robots
+// unused for 90 days
 // (robots?unused_days=90).
 import { get, seg } from './api.js';
 import { field, fmtDate, h, replace } from './dom.js';
@@ -32,20 +34,36 @@ function entryRow(e) {
     h('td', {}, e.ip || ''));
 }
 
-async function chartSeries(ctx, robots, start, end) {
-  return Promise.all(robots.map(async (r) => {
-    const agg = await get(`/api/v1/organization/${seg(ctx.org)}/aggregatelogs`,
-      { performer: r.name, starttime: start, endtime: end }).catch(() => ({ aggregated: [] }));
-    const counts = {};
-    for (const a of agg.aggregated || []) {
-      const k = a.kind === 'pull_repo' ? 'pull' : a.kind === 'push_repo' ? 'push' : null;
-      if (!k) continue;
-      const d = isoDay(a.datetime);
-      counts[d] = counts[d] || { pull: 0, push: 0 };
-      counts[d][k] += a.count;
-    }
-    return { robot: r.name, counts };
-  }));
+export const PEOPLE = 'people & anonymous';
+
+// aggregatelogs answer -> {day: {pull, push}}
+function dayCounts(agg) {
+  const counts = {};
+  for (const a of agg.aggregated || []) {
+    const k = a.kind === 'pull_repo' ? 'pull' : a.kind === 'push_repo' ? 'push' : null;
+    if (!k) continue;
+    const d = isoDay(a.datetime);
+    counts[d] = counts[d] || { pull: 0, push: 0 };
+    counts[d][k] += a.count;
+  }
+  return counts;
+}
+
+// One series per robot (performer=) and, with people, the rest of the
+// org's total (people and anonymous pulls) as one more series.
+async function chartSeries(ctx, robots, start, end, people) {
+  const agg = (q) => get(`/api/v1/organization/${seg(ctx.org)}/aggregatelogs`,
+    { starttime: start, endtime: end, ...q }).catch(() => ({ aggregated: [] }));
+  const [all, ...each] = await Promise.all([people ? agg({}) : null,
+    ...robots.map((r) => agg({ performer: r.name }))]);
+  const series = robots.map((r, i) => ({ robot: r.name, counts: dayCounts(each[i]) }));
+  if (!people) return series;
+  const rest = dayCounts(all);
+  for (const sr of series)
+    for (const [d, c] of Object.entries(sr.counts))
+      if (rest[d]) for (const k of ['pull', 'push']) rest[d][k] = Math.max(0, rest[d][k] - c[k]);
+  for (const d of Object.keys(rest)) if (!rest[d].pull && !rest[d].push) delete rest[d];
+  return [...series, { robot: PEOPLE, people: true, counts: rest }];
 }
 
 function unusedPanel(ctx, unused) {
@@ -94,6 +112,19 @@ export async function render(main, ctx) {
   const robots = list.robots || [];
   const chartBox = h('section', { class: 'card', 'aria-labelledby': 'chart-h' },
     h('h2', { id: 'chart-h' }, 'Pulls and pushes per day'));
+  let form = null;
+  // the day range picker: the last N days, for the chart and the log alike
+  const range = h('select', { id: 'chart-range' }, h('option', { value: '' }, 'the filter\u2019s dates'),
+    [7, 14, 31].map((n) => h('option', { value: String(n) }, `last ${n} days`)));
+  range.addEventListener('change', () => {
+    if (!range.value) return;
+    Object.assign(f, { start: isoDay(Date.now() - (Number(range.value) - 1) * 86400000),
+                       end: isoDay(Date.now()) });
+    form.elements.starttime.value = f.start;
+    form.elements.endtime.value = f.end;
+    reload();
+  });
+  const rangeField = field('Days shown', range);
   const logBox = h('section', { class: 'card', 'aria-labelledby': 'log-h' });
 
   const loadChart = async () => {
@@ -101,11 +132,12 @@ export async function render(main, ctx) {
     const days = dayKeys(start, f.end);
     if (days.length > CHART_MAX_DAYS) start = days[days.length - CHART_MAX_DAYS];
     const shown = f.robot ? robots.filter((r) => shortName(r.name) === f.robot) : robots;
-    const series = (await chartSeries(ctx, shown, start, f.end))
+    const series = (await chartSeries(ctx, shown, start, f.end, !f.robot))
       .filter((sr) => Object.keys(sr.counts).length);
-    replace(chartBox, h('h2', { id: 'chart-h' }, 'Pulls and pushes per day'),
+    replace(chartBox, h('div', { class: 'chartbar' }, h('h2', { id: 'chart-h' }, 'Pulls and pushes per day'),
+      rangeField),
       series.length ? usageChart(dayKeys(start, f.end), series)
-                    : h('p', { class: 'muted', id: 'chart-empty' }, 'No robot pulled or pushed in this period.'),
+                    : h('p', { class: 'muted', id: 'chart-empty' }, 'Nothing was pulled or pushed in this period.'),
       start !== f.start ? h('p', { class: 'muted' }, `The chart shows the last ${CHART_MAX_DAYS} days of the range.`) : null);
   };
   const loadLog = async () => {
@@ -134,7 +166,8 @@ export async function render(main, ctx) {
     await page();
   };
   const reload = () => Promise.all([loadChart(), loadLog()]);
+  form = filterForm(robots, f, () => { range.value = ''; reload(); });
   replace(main, h('h1', {}, `${ctx.org}: usage & audit log`),
-    filterForm(robots, f, reload), chartBox, unusedPanel(ctx, unused.robots || []), logBox);
+    form, chartBox, unusedPanel(ctx, unused.robots || []), logBox);
   await reload();
 }

@@ -18,6 +18,8 @@ function orgList(orgs) {
       h('p', { class: 'links' },
         h('a', { href: `#/org/${e}` }, 'Repositories'),
         h('a', { href: `#/org/${e}/robots` }, 'Robot Accounts'),
+        h('a', { href: `#/org/${e}/teams` }, 'Teams'),
+        h('a', { href: `#/org/${e}/apps` }, 'OAuth tokens'),
         h('a', { href: `#/org/${e}/logs` }, 'Usage & logs')));
   }));
 }

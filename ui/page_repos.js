@@ -60,13 +60,15 @@ export async function render(main, ctx) {
         h('caption', { class: 'offscreen' }, `Repositories of ${ctx.org}`),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Repository'),
           h('th', { scope: 'col' }, 'Visibility'), h('th', { scope: 'col' }, 'Tags'),
-          h('th', { scope: 'col' }, 'Description'))),
+          h('th', { scope: 'col' }, 'Description'), h('th', { scope: 'col' }, 'Access'))),
         h('tbody', {}, repos.map((r, i) => h('tr', { 'data-repo': r.name },
           h('th', { scope: 'row' }, h('code', {}, `${ctx.org}/${r.name}`)),
           h('td', {}, h('span', { class: r.is_public ? 'badge warn' : 'badge' },
             r.is_public ? 'public' : 'private')),
           h('td', {}, tagCell(details[i].tags)),
-          h('td', {}, r.description || ''))))))
+          h('td', { class: 'desc' }, r.description || ''),
+          h('td', {}, h('a', { href: `#/org/${seg(ctx.org)}/repo/${r.name.split('/').map(seg).join('/')}`,
+            'aria-label': `Permissions of ${ctx.org}/${r.name}` }, 'Permissions')))))))
     : h('p', { class: 'muted' }, 'No repositories yet. Create one below or push to ',
         h('code', {}, `${location.host}/${ctx.org}/NAME`), '.');
   replace(main, h('h1', {}, `${ctx.org}: repositories`), body, createForm(ctx));

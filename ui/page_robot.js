@@ -7,6 +7,7 @@ import { copyText, download, field, fmtDate, h, replace } from './dom.js';
 import { expiryBadge, lastUsed } from './robots.js';
 import { listRepos } from './page_repos.js';
 import { addToken, allowList, deleteRobot, onceBox, permsEditor } from './robot_edit.js';
+import { federationSection } from './robot_fed.js';
 import { tabs } from './tabs.js';
 
 export const key = 'robots';
@@ -86,7 +87,9 @@ function formatPanel(ctx, f, state) {
 }
 
 function tokenSection(ctx, robot, state, rerender) {
-  const token = robot.token || '';
+  // show-once servers return the token only in the response that made it:
+  // keep a freshly regenerated one on this page until the user leaves it
+  const token = robot.token || state.fresh || '';
   const code = h('code', { id: 'robot-token', class: 'token', 'data-masked': String(!state.shown) },
     state.shown ? token : MASK);
   const reveal = h('button', { type: 'button', id: 'reveal-token', 'aria-pressed': String(state.shown),
@@ -106,6 +109,7 @@ function tokenSection(ctx, robot, state, rerender) {
     try {
       const res = await post(robotPath(ctx.org, ctx.short, '/regenerate'), { grace_period: g });
       state.shown = false;
+      state.fresh = res.token || null;
       ctx.flash(res.previous_token_expires_at
         ? `New token issued. The previous one works until ${fmtDate(res.previous_token_expires_at)}.`
         : 'New token issued. The previous one no longer works.', 'ok');
@@ -115,7 +119,8 @@ function tokenSection(ctx, robot, state, rerender) {
   return h('section', { class: 'card', 'aria-labelledby': 'token-h' },
     h('h2', { id: 'token-h' }, 'Token'),
     token ? h('div', { class: 'tokenrow' }, code, reveal, copy)
-          : h('p', { class: 'msg warn' }, 'This robot has no readable token: regenerate it.'),
+          : h('p', { class: 'msg warn' }, 'This server shows a robot\u2019s token only when it is '
+            + 'created or regenerated (show-once mode). Regenerate it, or add a token below, to get one.'),
     h('div', { class: 'row end' }, h('label', { for: 'grace' }, 'Grace period for the current token'),
       grace, regen));
 }
@@ -146,13 +151,15 @@ export async function render(main, ctx) {
   let data = null;
   const ectx = { ...ctx, showOnce: (t) => { state.once = t; rerender(); } };
   const load = async () => {
-    const [robot, tokens, perms, repos] = await Promise.all([
+    const [robot, tokens, perms, repos, fed] = await Promise.all([
       get(robotPath(ctx.org, ctx.short)),
       get(robotPath(ctx.org, ctx.short, '/tokens')).catch(() => ({ tokens: [] })),
       get(robotPath(ctx.org, ctx.short, '/permissions')).catch(() => ({ permissions: [] })),
       listRepos(ctx.org).catch(() => []),
+      get(robotPath(ctx.org, ctx.short, '/federation')).catch(() => []),
     ]);
-    data = { robot, tokens: tokens.tokens || [], perms: perms.permissions || [], repos };
+    data = { robot, tokens: tokens.tokens || [], perms: perms.permissions || [], repos,
+             fed: Array.isArray(fed) ? fed : [] };
   };
   const rerender = async (reload) => {
     if (reload) await load();
@@ -164,7 +171,7 @@ export async function render(main, ctx) {
       } catch (e) { ctx.flash(e.message, 'error'); }
     } }, robot.enabled === false ? 'Enable' : 'Disable');
     const cmdTabs = [
-      ...loginCommands(robot, robot.token || '', state.shown).map((c) =>
+      ...loginCommands(robot, robot.token || state.fresh || '', state.shown).map((c) =>
         ({ id: c.id, label: c.label, panel: () => h('div', {}, codeBlock(c.id, c.text, c.copy)) })),
       ...FORMATS.map((f) => ({ id: f.id, label: f.label, panel: () => formatPanel(ctx, f, state) })),
     ];
@@ -185,7 +192,8 @@ export async function render(main, ctx) {
         tabs('commands', cmdTabs, state.tab, (id) => { state.tab = id; })),
       permsEditor(ctx, robot.name, data.perms, data.repos, rerender),
       tokensTable(ctx, data.tokens, rerender, [onceBox(state.once, copyText), addToken(ectx, rerender)]),
-      allowList(ctx, robot, rerender));
+      allowList(ctx, robot, rerender),
+      federationSection(ctx, robot, data.fed, rerender));
     state.once = null;
   };
   await rerender(true);

@@ -1,29 +1,14 @@
 // The editing sections of the robot page: repository permissions, IP
 // allow-list, extra tokens, delete. Each calls the documented /api/v1 and
 // then asks the page to reload (rerender(true)).
-import { del, post, put, robotPath, seg } from './api.js';
+import { act, del, post, put, repoPath, robotPath, seg } from './api.js';
 import { field, h } from './dom.js';
 
 const ROLES = ['read', 'write', 'admin'];
 
-const repoPath = (org, name) => {
-  const full = name.includes('/') ? name : `${org}/${name}`;
-  return `/api/v1/repository/${full.split('/').map(seg).join('/')}`;
-};
-
-async function act(ctx, fn, rerender, ok) {
-  try {
-    await fn();
-    if (ok) ctx.flash(ok, 'ok');
-    await rerender(true);
-  } catch (e) {
-    ctx.flash(e.message, 'error');
-  }
-}
-
 // Permissions per repository: change a role, remove it, grant another repository.
 export function permsEditor(ctx, robotName, perms, repos, rerender) {
-  const target = (repo) => `${repoPath(ctx.org, repo)}/permissions/user/${seg(robotName)}`;
+  const target = (repo) => repoPath(ctx.org, repo, `/permissions/user/${seg(robotName)}`);
   const full = (n) => (n.includes('/') ? n : `${ctx.org}/${n}`);
   const granted = new Set(perms.map((p) => full(p.repository.name)));
   const rows = perms.map((p) => {

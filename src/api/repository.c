@@ -76,7 +76,10 @@ static int repo_create(struct req *r, const struct api_repo_new *n)
     return req_error(r, 400, "invalid_request", "Repository already exists", NULL);
   if (rc != ERR_NOTFOUND)
     return api_internal(r, rc, "repository lookup");
-  rc = meta_repo_ensure(r->app->meta, &id, full);
+  int created = 0;
+  rc = meta_repo_ensure(r->app->meta, &id, &created, full);
+  if (!rc && !created) /* a concurrent create (or push) got there first */
+    return req_error(r, 400, "invalid_request", "Repository already exists", NULL);
   if (!rc)
     rc = ident_repo_set_public(r->app->meta, id, n->is_public);
   if (!rc)

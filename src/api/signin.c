@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "auth/websession.h"
+#include "server/metrics.h"
 #include "server/webauth.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -76,6 +77,7 @@ int api_signin(struct req *r)
   if (rc == AUTH_BAD) {
     /* no user name: people type passwords into that field too */
     LOG(LOG_INFO, "sign-in failed");
+    metrics_auth_failure(metrics_auth_reason_of(reason));
     signin_failed(r, reason ? reason : "Invalid Username or Password");
     goto out;
   }

@@ -209,11 +209,8 @@ static int robot_regenerate(struct cli_call *x)
   return rc;
 }
 
-static int robot_secret_stub(struct cli_call *x)
-{
-  (void)x;
-  return CLI_EXIT_USAGE;   /* listed for help and completion; cmd_robot.c runs it */
-}
+/* wharf robot secret (cmd_robot.c, issue 9) */
+int cli_robot_secret(struct cli_call *x);
 
 static const struct cli_opt create_opts[] = {
   { "description", "TEXT", "what the robot is for" },
@@ -261,7 +258,7 @@ static const struct cli_sub robot_subs[] = {
   { "regenerate", "NS+NAME", 1, 1, "issue a new token (optionally keeping old ones a while)",
     NULL, regen_opts, robot_regenerate, 0 },
   { "secret", "NS+NAME", 1, 1, "print credentials for Kubernetes, docker, env or CI", NULL,
-    secret_opts, robot_secret_stub, 1 },
+    secret_opts, cli_robot_secret, 0 },
   { "stale", "NS", 1, 1, "list robots not used for --days N (default 90) or never", NULL,
     stale_opts, cli_robot_stale, 0 },
   { "rotate", "NS+NAME", 1, 1, "new token with a grace period; prints it and the updated Secret",

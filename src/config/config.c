@@ -447,7 +447,7 @@ static void unknown_option(const char *arg, const char *cmd, char *err, size_t e
   char name[80];
   const char *eq = strchr(arg, '=');
   size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
-  snprintf(name, sizeof(name), "%.*s", (int)n, arg);
+  snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), arg);
   const struct config_row *near = strncmp(name, "--", 2) == 0 ? nearest(name + 2, 1) : NULL;
   if (near)
     snprintf(err, errlen, "unknown option %s (did you mean --%s?); see 'wharf %s --help'",

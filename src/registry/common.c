@@ -129,8 +129,9 @@ static int repo_resolve(struct req *r, int64_t *out_id, int create)
   }
   int rc = meta_repo_lookup(r->app->meta, out_id, name);
   if (rc == ERR_NOTFOUND && create) {
-    rc = meta_repo_ensure(r->app->meta, out_id, name);
-    if (rc == 0) {
+    int created = 0;
+    rc = meta_repo_ensure(r->app->meta, out_id, &created, name);
+    if (rc == 0 && created) { /* one creator applies defaults and logs it */
       repo_created(r, *out_id, name);
       req_audit_repo(r, "create_repo", name, NULL); /* as the API's repository create */
     }

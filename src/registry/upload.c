@@ -43,7 +43,9 @@ static int sink_write(struct req *r, const char *data, size_t len)
 
 static const char *upload_location(struct req *r, const char *uuid)
 {
-  return pool_printf(r->pool, "/v2/%s/blobs/uploads/%s", req_param(r, "name"), uuid);
+  /* absolute when public_host is set: a proxy may rewrite Host */
+  return pool_printf(r->pool, "%s/v2/%s/blobs/uploads/%s", req_public_base(r),
+                     req_param(r, "name"), uuid);
 }
 
 static void set_upload_headers(struct req *r, const char *uuid, int64_t offset)

@@ -187,7 +187,7 @@ static void set_challenge(struct req *r, const char *scope)
 {
   const char *host = req_host(r);
   req_set_headerf(r, "WWW-Authenticate", "Bearer realm=\"%s://%s/v2/auth\",service=\"%s\"%s%s%s",
-                  r->scheme, host, host, scope ? ",scope=\"" : "", scope ? scope : "", scope ? "\"" : "");
+                  req_scheme(r), host, host, scope ? ",scope=\"" : "", scope ? scope : "", scope ? "\"" : "");
 }
 
 static void deny(struct req *r, int anonymous, const char *reason)

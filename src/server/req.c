@@ -10,6 +10,8 @@
 
 #include <microhttpd.h>
 
+#include "config/config.h"
+#include "server/app.h"
 #include "server/router.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -97,8 +99,39 @@ void req_query_each(const struct req *r, const char *name,
   MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, qeach_cb, &e);
 }
 
+/* public_host split into its scheme ("https"/"http", NULL when not given)
+ * and host (config.c validated it); 0 when it is not set. */
+static int public_host(const struct req *r, const char **out_scheme, const char **out_host,
+                       size_t *out_len)
+{
+  const char *v = r->app && r->app->cfg ? r->app->cfg->public_host : NULL;
+  if (!v || !*v)
+    return 0;
+  const char *scheme = NULL;
+  if (strncmp(v, "https://", 8) == 0) {
+    scheme = "https";
+    v += 8;
+  } else if (strncmp(v, "http://", 7) == 0) {
+    scheme = "http";
+    v += 7;
+  }
+  size_t n = strlen(v);
+  if (n && v[n - 1] == '/')
+    n--;
+  *out_scheme = scheme;
+  *out_host = v;
+  *out_len = n;
+  return 1;
+}
+
 const char *req_host(const struct req *r)
 {
+  const char *ps, *ph;
+  size_t pn;
+  if (public_host(r, &ps, &ph, &pn)) {
+    const char *h = ph[pn] ? pool_strndup(r->pool, ph, pn) : ph;
+    return h ? h : "localhost";
+  }
   const char *h = req_header(r, MHD_HTTP_HEADER_HOST);
   if (!h || !*h || strlen(h) > 255)
     return "localhost";
@@ -110,7 +143,21 @@ const char *req_host(const struct req *r)
 
 const char *req_scheme(const struct req *r)
 {
+  const char *ps, *ph;
+  size_t pn;
+  if (public_host(r, &ps, &ph, &pn) && ps)
+    return ps;
   return r->scheme ? r->scheme : "http";
+}
+
+const char *req_public_base(const struct req *r)
+{
+  const char *ps, *ph;
+  size_t pn;
+  if (!public_host(r, &ps, &ph, &pn))
+    return "";
+  const char *base = pool_printf(r->pool, "%s://%.*s", req_scheme(r), (int)pn, ph);
+  return base ? base : "";
 }
 
 int req_set_header(struct req *r, const char *name, const char *value)

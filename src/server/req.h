@@ -87,11 +87,16 @@ const char *req_query(const struct req *r, const char *name);
 /* Calls fn with every decoded value of a repeated query parameter. */
 void req_query_each(const struct req *r, const char *name,
                     int (*fn)(void *ctx, const char *value), void *ctx);
-/* The Host the client addressed (validated), or "localhost". */
+/* The configured public_host's host[:port] when set, else the Host the
+ * client addressed (validated), or "localhost". Owned by r's pool or static. */
 const char *req_host(const struct req *r);
-/* "https" or "http" as the client sees it (native TLS, or X-Forwarded-Proto
- * from a trusted proxy): for absolute URLs built with req_host. */
+/* "https" or "http" as the client sees it: public_host's scheme when it is
+ * a URL, else native TLS, or X-Forwarded-Proto from a trusted proxy. For
+ * absolute URLs built with req_host. */
 const char *req_scheme(const struct req *r);
+/* "scheme://host[:port]" of public_host when set, "" when not (then URLs
+ * stay relative to whatever the client addressed). Owned by r's pool. */
+const char *req_public_base(const struct req *r);
 
 /* Adds a response header, before or after the respond call (copied). */
 int req_set_header(struct req *r, const char *name, const char *value);

@@ -148,6 +148,8 @@ const struct route router_table[] = {
    * in and calls /api/v1 like any client (server/ui.c) */
   { "GET", "/", PERM_NONE, BODY_NONE, 0, NULL, ui_index, "webUi", API_PLAIN, 0 },
   { "GET", "/ui/{asset}", PERM_NONE, BODY_NONE, 0, NULL, ui_file, "webUiAsset", API_PLAIN, 0 },
+  { "HEAD", "/", PERM_NONE, BODY_NONE, 0, NULL, ui_index, "webUi", API_PLAIN, 0 },
+  { "HEAD", "/ui/{asset}", PERM_NONE, BODY_NONE, 0, NULL, ui_file, "webUiAsset", API_PLAIN, 0 },
   /* end of web UI */
 #undef Q
 };

@@ -123,7 +123,7 @@ int webauth_check_form(struct req *r)
 int webauth_set_cookie(struct req *r, const char *sid, int64_t max_age)
 {
   /* r->scheme honours X-Forwarded-Proto only from trusted proxies */
-  int secure = r->scheme && strcmp(r->scheme, "https") == 0;
+  int secure = strcmp(req_scheme(r), "https") == 0;
   char age[40] = "";
   if (max_age >= 0)
     snprintf(age, sizeof(age), "; Max-Age=%" PRId64, max_age);

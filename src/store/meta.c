@@ -114,10 +114,10 @@ int meta_schema_version(struct meta *m, int *out)
   return m->ops->schema_version(m, out);
 }
 
-int meta_repo_ensure(struct meta *m, int64_t *out_id, const char *name)
+int meta_repo_ensure(struct meta *m, int64_t *out_id, int *out_created, const char *name)
 {
   int64_t t = histo_start();
-  int rc = m->ops->repo_ensure(m, out_id, name);
+  int rc = m->ops->repo_ensure(m, out_id, out_created, name);
   histo_since(&op_latency[OP_REPO_ENSURE], t);
   return rc;
 }

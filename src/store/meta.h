@@ -33,8 +33,9 @@ void meta_close(struct meta *m);
 int meta_schema_version(struct meta *m, int *out);
 
 /* --- repositories ------------------------------------------------------ */
-/* Id of repository `name`, creating it if missing. */
-int meta_repo_ensure(struct meta *m, int64_t *out_id, const char *name);
+/* Id of repository `name`, creating it if missing; *out_created (may be
+ * NULL) is 1 only for the one caller whose insert created it. */
+int meta_repo_ensure(struct meta *m, int64_t *out_id, int *out_created, const char *name);
 /* Id of repository `name`; ERR_NOTFOUND if missing. */
 int meta_repo_lookup(struct meta *m, int64_t *out_id, const char *name);
 /* Up to `limit` repository names sorted bytewise, strictly after `last`
@@ -145,7 +146,7 @@ struct meta_ops {
   int (*open)(struct meta **out, const char *url);
   void (*close)(struct meta *m);
   int (*schema_version)(struct meta *m, int *out);
-  int (*repo_ensure)(struct meta *m, int64_t *out_id, const char *name);
+  int (*repo_ensure)(struct meta *m, int64_t *out_id, int *out_created, const char *name);
   int (*repo_lookup)(struct meta *m, int64_t *out_id, const char *name);
   int (*repo_list)(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                    int *out_more, const char *last, size_t limit);

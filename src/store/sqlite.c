@@ -402,20 +402,29 @@ int sq_repo_lookup(struct meta *m, int64_t *out_id, const char *name)
   return err ? err : sq_int64(c, out_id, SQ_REPO_ID, "t", name);
 }
 
-int sq_repo_ensure(struct meta *m, int64_t *out_id, const char *name)
+int sq_repo_ensure(struct meta *m, int64_t *out_id, int *out_created, const char *name)
 {
   struct sq_conn *c;
+  int changes = 0;
   if (!name || !*name)
     return ERR_INVALID;
   int err = sq_conn_get(&c, m);
   if (err)
     return err;
   err = sq_int64(c, out_id, SQ_REPO_ID, "t", name);
-  if (err != ERR_NOTFOUND)
+  if (err != ERR_NOTFOUND) {
+    if (!err && out_created)
+      *out_created = 0;
     return err;
-  /* Two requests may create it at once: DO NOTHING, then read the winner's id. */
-  err = sq_exec(c, NULL, SQ_REPO_INSERT, "ti", name, time_now());
-  return err ? err : sq_int64(c, out_id, SQ_REPO_ID, "t", name);
+  }
+  /* Two requests may create it at once: DO NOTHING, then read the winner's
+   * id; only the one whose insert changed a row created it. */
+  err = sq_exec(c, &changes, SQ_REPO_INSERT, "ti", name, time_now());
+  if (!err)
+    err = sq_int64(c, out_id, SQ_REPO_ID, "t", name);
+  if (!err && out_created)
+    *out_created = changes > 0;
+  return err;
 }
 
 int sq_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,

@@ -393,7 +393,7 @@ extern const size_t sq_nmigrations;
 
 /* --- repository, blob and upload entries of both engines' meta_ops (sqlite.c) */
 int sq_schema_version(struct meta *m, int *out);
-int sq_repo_ensure(struct meta *m, int64_t *out_id, const char *name);
+int sq_repo_ensure(struct meta *m, int64_t *out_id, int *out_created, const char *name);
 int sq_repo_lookup(struct meta *m, int64_t *out_id, const char *name);
 int sq_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                  int *out_more, const char *last, size_t limit);

@@ -93,13 +93,16 @@ def pg_exec(url, sql, args=()):
     parts = sql.split("?")
     assert len(parts) == len(args) + 1, "placeholder count"
     text = parts[0] + "".join(sql_literal(a) + p for a, p in zip(args, parts[1:]))
-    out = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qAt", "-F", "\x1f", "-c", text],
+    out = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qAt", "-F", "\x1f",
+                          "-P", "null=\x02", "-c", text],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    rows = []
-    for line in out.stdout.splitlines():
-        rows.append(tuple(int(c) if c.lstrip("-").isdigit() else c for c in line.split("\x1f")))
-    return rows
+
+    def value(c):
+        if c == "\x02":
+            return None  # SQL NULL, as sqlite3 gives it
+        return int(c) if c.lstrip("-").isdigit() else c
+    return [tuple(value(c) for c in line.split("\x1f")) for line in out.stdout.splitlines()]
 
 
 def pg_dump(url):

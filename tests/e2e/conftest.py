@@ -57,6 +57,12 @@ class Wharf:
         self.session = requests.Session()
         self.admin_user = self.admin_password = self.admin_token = None
 
+    def store_env(self):
+        """The environment a CLI run on this instance's stores needs beyond its flags (the
+        server key file, S3 credentials): empty on the embedded backend's defaults."""
+        return {k: v for k, v in self.env.items()
+                if k == "WHARF_KEY_FILE" or k.startswith("AWS_")}
+
     def bootstrap(self, username="admin"):
         """`wharf admin bootstrap` on this instance's database: a superuser whose
         Basic credentials the session then sends on every request."""

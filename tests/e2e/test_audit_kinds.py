@@ -265,6 +265,39 @@ def row_change_robot_allowed_ips(w):
              "previous_allowed_ips": ["10.0.0.0/8"]})
 
 
+FED_CONFIG = [{"issuer": "https://token.actions.githubusercontent.com",
+               "subject": "repo:acme/app:ref:refs/heads/main"}]
+
+
+def row_create_robot_federation(w):
+    w.mark()
+    w.ok(w.a.post(f"organization/{w.org}/robots/ci/federation", FED_CONFIG))
+    return ("create_robot_federation", admin_did(w), {"robot", "config"} | TOKEN,
+            {"robot": "ci"})
+
+
+def row_delete_robot_federation(w):
+    w.ok(w.a.post(f"organization/{w.org}/robots/ci/federation", FED_CONFIG))
+    w.mark()
+    w.ok(w.a.delete(f"organization/{w.org}/robots/ci/federation"))
+    return ("delete_robot_federation", admin_did(w), {"robot"} | TOKEN, {"robot": "ci"})
+
+
+def row_org_change_email(w):
+    w.mark()
+    w.ok(w.a.put(f"organization/{w.org}", {"email": f"billing-{w.org}@example.com"}))
+    return ("org_change_email", admin_did(w), {"namespace", "email"} | TOKEN,
+            {"namespace": w.org, "email": f"billing-{w.org}@example.com"})
+
+
+def row_org_change_robot_token_lifetime(w):
+    w.mark()
+    w.ok(w.a.put(f"organization/{w.org}", {"max_robot_token_lifetime": 86400}))
+    return ("org_change_robot_token_lifetime", admin_did(w),
+            {"namespace", "max_robot_token_lifetime", "previous"} | TOKEN,
+            {"namespace": w.org, "max_robot_token_lifetime": 86400})
+
+
 def row_change_repo_permission(w):
     w.mark()
     w.ok(w.a.put(f"repository/{w.repo}/permissions/user/{w.bot['name']}", {"role": "admin"}))

@@ -433,6 +433,8 @@ TABLE = {
     # web UI (issue 10): embedded static files, open to anyone like /health
     ("GET", "/"): Row("open", 200, lambda mx, t, p: Req([])),
     ("GET", "/ui/{}"): Row("open", 200, lambda mx, t, p: Req(["app.js"])),
+    ("HEAD", "/"): Row("open", 200, lambda mx, t, p: Req([])),
+    ("HEAD", "/ui/{}"): Row("open", 200, lambda mx, t, p: Req(["app.js"])),
 }
 
 

@@ -150,7 +150,8 @@ def test_user_robots_and_tokens(cli):
     assert "Revoked" in p.stdout
     assert cli("token", "list", "tok", "--json", check=0).stdout.strip() == "[]"
     # the offline form still works
-    p = cli("token", "create", "--user", "admin", "--db", cli.wharf.db, "--json", check=0)
+    p = cli("token", "create", "--user", "admin", "--db", cli.wharf.db, "--json", check=0,
+            extra_env=cli.wharf.store_env())
     assert json.loads(p.stdout)["username"] == "admin"
 
 

@@ -19,7 +19,7 @@ from ocihelpers import (OCI_MANIFEST, describe, digest_of, push_blob, push_image
 def admin(w, cmd, *args):
     """Runs `wharf admin <cmd>` on w's stores; returns the CompletedProcess."""
     return subprocess.run([WHARF_BIN, "admin", cmd, "--db", w.db, "--storage", w.storage, *args],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=w.env)
 
 
 def admin_json(w, cmd, *args, expect=0):

@@ -199,16 +199,39 @@ def test_cli_errors_say_what_to_do(wharf, cli_ready):
     setup_org(wharf)
     out = cli(wharf, "acme+puller", "--format", "env", token="Z" * 64)
     assert out.returncode == 3 and "WHARF_TOKEN" in out.stderr
-    assert len(out.stderr.strip().splitlines()) == 1
+    # the shared client's one error line, plus its note on where the token came from
+    lines = out.stderr.strip().splitlines()
+    assert "WHARF_TOKEN" in lines[0] and len(lines) <= 2, lines
     out = cli(wharf, "acmepuller", "--format", "env")
     assert out.returncode == 2 and "ORG+NAME" in out.stderr
     out = cli(wharf, "acme+puller")
     assert out.returncode == 2 and "--format" in out.stderr
     out = cli(wharf, "acme+puller", "--format", "helm")
     assert out.returncode == 1 and "kubernetes" in out.stderr
+    # the shared API client's exit statuses (docs/cli.md): cannot connect or
+    # no credentials is 3, like a refused token
     out = cli(wharf, "acme+puller", "--format", "env", url="http://127.0.0.1:9")
-    assert out.returncode == 1 and "WHARF_URL" in out.stderr
+    assert out.returncode == 3 and "WHARF_URL" in out.stderr
     env = {k: v for k, v in os.environ.items() if k not in ("WHARF_URL", "WHARF_TOKEN")}
+    env["XDG_CONFIG_HOME"] = env["HOME"] = "/nonexistent"  # no saved `wharf login`
     out = subprocess.run([WHARF_CLI, "robot", "secret", "acme+puller", "--format", "env"],
                          capture_output=True, text=True, env=env, timeout=30)
-    assert out.returncode == 2 and "WHARF_URL" in out.stderr and "WHARF_TOKEN" in out.stderr
+    assert out.returncode == 3 and "WHARF_URL" in out.stderr and "wharf login" in out.stderr
+
+
+def test_cli_uses_the_saved_login(wharf, cli_ready, tmp_path):
+    token = setup_org(wharf)
+    env = {k: v for k, v in os.environ.items() if k not in ("WHARF_URL", "WHARF_TOKEN")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
+    out = subprocess.run([WHARF_CLI, "login", "--url", wharf.url, "--token", wharf.admin_token],
+                         capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 0, out.stderr
+    out = subprocess.run([WHARF_CLI, "robot", "secret", "acme+puller", "--format", "env"],
+                         capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert f"WHARF_PASSWORD={token}" in out.stdout
+    # --url/--token on the command line, as for every API command
+    out = subprocess.run([WHARF_CLI, "robot", "secret", "acme+nobody", "--format", "env",
+                          "--url", wharf.url, "--token", wharf.admin_token],
+                         capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 1 and "Could not find robot" in out.stderr

@@ -62,13 +62,25 @@ def test_index_and_assets_headers(wharf):
         assert CSP <= csp_directives(a)
         assert a.headers["Cache-Control"] == "no-cache"
         assert a.headers["ETag"] != etag
+    # HEAD: the same headers, no body
+    head = requests.head(wharf.url + "/", timeout=10)
+    assert head.status_code == 200 and head.content == b"", head.status_code
+    assert head.headers["ETag"] == etag and CSP <= csp_directives(head)
+    assert head.headers["Content-Type"].startswith("text/html")
+    assert int(head.headers["Content-Length"]) == len(r.content)
+    head = requests.head(f"{wharf.url}/ui/favicon.svg", headers={"If-None-Match": a.headers["ETag"]},
+                         timeout=10)
+    assert head.status_code == 304, head.status_code
+    assert requests.head(f"{wharf.url}/ui/nope.js", timeout=10).status_code == 404
     js = requests.get(f"{wharf.url}/ui/dom.js", timeout=10).text
     missing = requests.get(f"{wharf.url}/ui/nope.js", timeout=10)
     assert missing.status_code == 404
     assert CSP <= csp_directives(missing)
     assert requests.get(f"{wharf.url}/ui/../etc/passwd", timeout=10).status_code in (400, 404)
     # the UI never writes HTML from strings
-    for name in ("app.js", "dom.js", "page_robots.js", "page_robot.js", "page_logs.js"):
+    for name in ("app.js", "dom.js", "page_robots.js", "page_robot.js", "page_logs.js",
+                 "page_perms.js", "page_teams.js", "page_team.js", "page_apps.js", "page_app.js",
+                 "robot_fed.js", "entity.js", "chart.js"):
         text = requests.get(f"{wharf.url}/ui/{name}", timeout=10).text
         assert "innerHTML" not in text.replace("no innerHTML", ""), name
     assert "createTextNode" in js
@@ -150,6 +162,29 @@ def test_ui_in_a_browser(wharf, tmp_path):
                      auth=("acme+scripty", state["extra_token"]), timeout=10)
     assert r.status_code == 403, (r.status_code, r.text)
 
+    # the API token made in the UI works on /api/v1; the one revoked there does not
+    api = f"{wharf.url}/api/v1"
+    r = requests.get(f"{api}/repository/acme/app",
+                     headers={"Authorization": f"Bearer {state['api_token']}"}, timeout=10)
+    assert r.status_code == 200, (r.status_code, r.text)
+    r = requests.get(f"{api}/repository/acme/app",
+                     headers={"Authorization": f"Bearer {state['revoked_api_token']}"}, timeout=10)
+    assert r.status_code == 401, (r.status_code, r.text)
+    # what the UI set is what the API holds
+    bearer = {"Authorization": f"Bearer {wharf.admin_token}"}
+    fed = requests.get(f"{api}/organization/acme/robots/puller/federation", headers=bearer,
+                       timeout=10).json()
+    assert fed == [{"issuer": "https://token.actions.githubusercontent.com",
+                    "subject": "repo:acme/app:ref:refs/heads/main", "audience": "wharf"}], fed
+    perms = requests.get(f"{api}/repository/acme/app/permissions/team/", headers=bearer,
+                         timeout=10).json()["permissions"]
+    assert perms["deployers"]["role"] == "admin", perms
+    members = requests.get(f"{api}/organization/acme/team/deployers/members", headers=bearer,
+                           timeout=10).json()["members"]
+    assert [m["name"] for m in members] == ["acme+scripty"], members
+    teams = requests.get(f"{api}/organization/acme", headers=bearer, timeout=10).json()["teams"]
+    assert "temp" not in teams and teams["deployers"]["description"].startswith("<script>")
+
     state = _browser(wharf, "usage", state_file)
     assert state["old_token"] == token
     # regenerated with a grace period: both tokens work
@@ -158,5 +193,6 @@ def test_ui_in_a_browser(wharf, tmp_path):
     shots = set(os.listdir(SHOTS))
     for name in ("signin", "organizations", "repositories", "robots", "robot-detail",
                  "robot-kubernetes", "create-robot-dialog", "usage", "usage-chart",
-                 "robot-regenerated", "robots-phone", "robot-edit"):
+                 "robot-regenerated", "robots-phone", "robot-edit", "robot-federation", "team",
+                 "teams", "repo-permissions", "oauth-token-created", "oauth-tokens"):
         assert f"{name}.png" in shots, name

@@ -61,6 +61,156 @@ async function createRobotViaDialog(page, short, description, repoRole) {
   await page.getByRole('heading', { name: `${ORG}+${short}` }).waitFor();
 }
 
+// On the puller's page: a federation entry, its exchange snippet.
+async function federation(page) {
+  step('robot federation');
+  await page.goto(`${URL0}/#/org/${ORG}/robots/puller`);
+  await page.getByRole('heading', { name: `${ORG}+puller` }).waitFor();
+  const sec = page.locator('section', { has: page.getByRole('heading', { name: /OIDC federation/ }) });
+  await sec.getByRole('button', { name: 'GitHub Actions' }).click();
+  assert.equal(await sec.getByLabel('Issuer').inputValue(), 'https://token.actions.githubusercontent.com');
+  await sec.getByLabel('Subject').fill('repo:acme/app:ref:refs/heads/main');
+  await sec.getByLabel('Audience (recommended)').fill('wharf');
+  await sec.getByRole('button', { name: 'Add federation' }).click();
+  await page.locator('#federation tr[data-subject="repo:acme/app:ref:refs/heads/main"]').waitFor();
+  const snippet = await page.locator('#cmd-federation').textContent();
+  assert.match(snippet, /curl -fsS -u "acme\+puller:\$ID_TOKEN" "http:\/\/[^"]+\/oauth2\/federation\/robot\/token"/);
+  // a second entry, then removed again: the list is replaced as a whole
+  await sec.getByLabel('Issuer').fill('https://gitlab.com');
+  await sec.getByLabel('Subject').fill('project_path:acme/app:ref_type:branch:ref:main');
+  await sec.getByLabel('Audience (recommended)').fill('');
+  await sec.getByRole('button', { name: 'Add federation' }).click();
+  const gl = page.locator('#federation tr[data-issuer="https://gitlab.com"]');
+  await gl.waitFor();
+  assert.equal(await gl.locator('td').nth(2).textContent(), 'any');
+  await gl.getByRole('button', { name: /Remove/ }).click();
+  await gl.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('#federation tbody tr').count(), 1);
+  await sec.screenshot({ path: path.join(OUT, 'robot-federation.png') });
+}
+
+// Teams: create one (description with <script>), add a robot, grant a repository.
+async function teams(page) {
+  step('teams');
+  await page.getByRole('link', { name: 'Teams' }).first().click();
+  await page.getByRole('heading', { name: `${ORG}: teams` }).waitFor();
+  await page.locator('#teams tr[data-team="owners"]').waitFor();
+  const name = page.getByLabel('Team name');
+  await name.fill('Bad--team');
+  assert.equal(await name.getAttribute('aria-invalid'), 'true');
+  await name.fill('deployers');
+  await page.getByLabel('Role').selectOption('member');
+  await page.getByLabel('Description (optional)').fill(XSS);
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await page.waitForURL(new RegExp(`#/org/${ORG}/teams/deployers$`));
+  assert.equal(await page.locator('#team-description-text').textContent(), XSS);
+  step('team members: a robot');
+  // (scripty, not puller: the pull-only robot must stay pull-only for test_ui.py)
+  await page.getByLabel('User or robot').fill(`${ORG}+scripty`);
+  await page.getByRole('button', { name: 'Add member' }).click();
+  await page.locator(`#team-members tr[data-member="${ORG}+scripty"]`).waitFor();
+  step('team repository permission');
+  await page.locator('#team-grant-repo').selectOption('app');
+  await page.locator('#team-grant-role').selectOption('write');
+  await page.getByRole('button', { name: 'Grant', exact: true }).click();
+  const perm = page.locator('#team-perms tr[data-repo="app"] select');
+  await perm.waitFor();
+  assert.equal(await perm.inputValue(), 'write');
+  await shot(page, 'team');
+  await page.getByRole('link', { name: '← Teams' }).click();
+  const row = page.locator('#teams tr[data-team="deployers"]');
+  await row.waitFor();
+  assert.equal(await row.locator('td.desc').textContent(), XSS);
+  assert.equal(await row.locator('td.num').first().textContent(), '1');
+  // a second team, deleted from the list
+  await page.getByLabel('Team name').fill('temp');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await page.waitForURL(/teams\/temp$/);
+  await page.getByRole('link', { name: '← Teams' }).click();
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Delete team temp' }).click();
+  await page.locator('#teams tr[data-team="temp"]').waitFor({ state: 'detached' });
+  await shot(page, 'teams');
+}
+
+// The repository's permissions: users/robots and teams, change, remove, grant.
+async function repoPermissions(page) {
+  step('repository permissions');
+  await page.goto(`${URL0}/#/org/${ORG}`);
+  await page.getByRole('link', { name: `Permissions of ${ORG}/app` }).click();
+  await page.getByRole('heading', { name: `${ORG}/app: permissions` }).waitFor();
+  const robot = page.locator(`#repo-perms tr[data-entity="${ORG}+puller"]`);
+  assert.equal(await robot.getAttribute('data-kind'), 'robot');
+  assert.equal(await robot.locator('select').inputValue(), 'read');
+  const team = page.locator('#repo-perms tr[data-entity="deployers"]');
+  assert.equal(await team.locator('select').inputValue(), 'write');
+  await team.locator('select').selectOption('read');
+  await page.getByText('deployers now has read on acme/app.').waitFor();
+  assert.equal(await team.locator('select').inputValue(), 'read');
+  page.once('dialog', (d) => d.accept());
+  await team.getByRole('button', { name: /Remove/ }).click();
+  await page.locator('#repo-perms tr[data-entity="deployers"]').waitFor({ state: 'detached' });
+  step('grant a team and a robot by name (suggested as you type)');
+  await page.getByLabel('Kind').selectOption('team');
+  await page.getByLabel('Team', { exact: true }).fill('deployers');
+  await page.locator('#grant-role').selectOption('admin');
+  await page.getByRole('button', { name: 'Grant', exact: true }).click();
+  await page.locator('#repo-perms tr[data-entity="deployers"]').waitFor();
+  await page.getByLabel('Kind').selectOption('user');
+  await page.getByLabel('User or robot').fill(`${ORG}+deployer`);
+  await page.locator('#grant-role').selectOption('read');
+  await page.getByRole('button', { name: 'Grant', exact: true }).click();
+  await page.locator(`#repo-perms tr[data-entity="${ORG}+deployer"]`).waitFor();
+  await shot(page, 'repo-permissions');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'repo-permissions-phone');
+  // nothing wider than the phone: tables scroll inside their box
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390 + 1), 'fits a phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+// OAuth applications: create one (name with <script>), mint tokens, revoke one.
+async function oauthTokens(page) {
+  step('OAuth applications and tokens');
+  await page.getByRole('link', { name: 'OAuth tokens' }).first().click();
+  await page.getByRole('heading', { name: `${ORG}: OAuth applications` }).waitFor();
+  await page.getByLabel('Application name').fill(XSS);
+  await page.getByLabel('Description (optional)').fill('deploy scripts');
+  await page.getByRole('button', { name: 'Create application' }).click();
+  await page.waitForURL(new RegExp(`#/org/${ORG}/apps/[A-Za-z0-9]+$`));
+  assert.equal(await page.locator('#app-name').textContent(), XSS);
+  assert.match(await page.locator('#client-id').textContent(), /^[A-Za-z0-9]{20}$/);
+  const mint = async (name, scopes) => {
+    await page.getByLabel('Token name').fill(name);
+    for (const sc of scopes) await page.getByRole('checkbox', { name: new RegExp(`^${sc} `) }).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const box = page.locator('#new-api-token', { hasText: name });
+    await box.waitFor();
+    const tok = (await box.locator('code.token').textContent()).trim();
+    assert.match(tok, /^[A-Za-z0-9]{20,}$/);
+    return tok;
+  };
+  const keep = await mint('ci-read', ['repo:read']);
+  await page.locator('#copy-api-token').click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), keep, 'copied API token');
+  await page.locator('#app-tokens tr', { hasText: 'ci-read' }).waitFor();
+  await shot(page, 'oauth-token-created');
+  const gone = await mint('old', ['repo:read', 'user:read']);
+  const row = page.locator('#app-tokens tr', { hasText: 'old' });
+  assert.match(await row.textContent(), /user:read/);
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Revoke token old' }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('#new-api-token').count(), 0, 'shown once');
+  await shot(page, 'oauth-tokens');
+  await page.getByRole('link', { name: '← OAuth applications' }).click();
+  const app = page.locator('#apps tbody tr th');
+  await app.first().waitFor();
+  assert.equal(await app.first().textContent(), XSS);
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'no script ran');
+  Object.assign(state, { api_token: keep, revoked_api_token: gone });
+}
+
 async function setup(page, context) {
   step('sign-in page');
   await page.goto(`${URL0}/`);
@@ -141,7 +291,9 @@ async function setup(page, context) {
   await page.getByText('Allow-list saved.').waitFor();
   await shot(page, 'robot-edit');
 
-    step('disable and enable a robot');
+  await federation(page);
+
+  step('disable and enable a robot');
   await page.getByRole('button', { name: 'Disable' }).click();
   await page.getByRole('button', { name: 'Enable' }).waitFor();
   await page.locator('dl.facts .badge.bad', { hasText: 'disabled' }).waitFor();
@@ -171,6 +323,11 @@ async function setup(page, context) {
   await page.goto(`${URL0}/#/org/${ORG}`);
   await page.locator('#repos').waitFor();
   await page.setViewportSize({ width: 1280, height: 800 });
+  await teams(page);
+  await repoPermissions(page);
+  await oauthTokens(page);
+  await page.goto(`${URL0}/#/org/${ORG}`);
+  await page.locator('#repos').waitFor();
   await shot(page, 'repositories');
   await page.goto(`${URL0}/#/`);
   await page.getByRole('heading', { name: 'Organizations' }).waitFor();
@@ -195,6 +352,23 @@ async function usage(page) {
   await shot(page, 'usage');
   await page.locator('section', { has: page.locator('#usage-chart') })
     .screenshot({ path: path.join(OUT, 'usage-chart.png') });
+
+  step('people as their own series, the numbers as a table, a day range');
+  // the admin's push of acme/app:v1 (a person, not a robot)
+  const people = page.locator('#usage-chart rect[data-series="people"][data-kind="push"]');
+  await people.first().waitFor();
+  assert.equal(await people.first().getAttribute('data-robot'), 'people & anonymous');
+  assert.match(await page.locator('#chart-desc').textContent(), new RegExp(`${ORG}\\+puller [1-9]\\d* pulls?`));
+  await page.getByText('Show the numbers as a table').click();
+  const today = new Date().toISOString().slice(0, 10);
+  const cell = page.locator(`#usage-table tr[data-day="${today}"] td[data-robot="${ORG}+puller"]`);
+  assert.match(await cell.textContent(), /\d+ pulls?/);
+  await page.getByLabel('Days shown').selectOption('7');
+  const from = new Date(Date.now() - 6 * 86400000).toISOString().slice(0, 10);
+  await page.waitForFunction((v) => document.querySelector('input[name="starttime"]').value === v, from);
+  await page.waitForFunction((v) => (document.getElementById('chart-desc') || {}).textContent
+    ?.startsWith(`${v} to `), from);
+  await page.locator(`#usage-chart rect[data-robot="${ORG}+puller"]`).first().waitFor();
 
   step('filters');
   await page.getByLabel('Robot', { exact: true }).selectOption('puller');

@@ -294,7 +294,7 @@ static inline int64_t count_tables(struct fx *f, const char *names)
 static inline int64_t repo(struct fx *f, const char *name)
 {
   int64_t id = 0;
-  assert_int_equal(meta_repo_ensure(f->m, &id, name), 0);
+  assert_int_equal(meta_repo_ensure(f->m, &id, NULL, name), 0);
   return id;
 }
 

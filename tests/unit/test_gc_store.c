@@ -50,7 +50,7 @@ static void test_gc_links_blobs_tombstones(void **state)
   mkdigest(used, 1, 1);
   mkdigest(loose, 1, 2);
   mkdigest(man, 1, 3);
-  assert_int_equal(meta_repo_ensure(f->m, &a, "ns/a"), 0);
+  assert_int_equal(meta_repo_ensure(f->m, &a, NULL, "ns/a"), 0);
   assert_int_equal(meta_blob_add(f->m, a, used, 10), 0);
   assert_int_equal(meta_blob_add(f->m, a, loose, 20), 0);
   struct meta_ref r = { used, 0 };
@@ -117,7 +117,7 @@ static void test_gc_manifest_expiry(void **state)
   mkdigest(loose, 2, 2);
   mkdigest(child, 2, 3);
   mkdigest(index, 2, 4);
-  assert_int_equal(meta_repo_ensure(f->m, &a, "ns/m"), 0);
+  assert_int_equal(meta_repo_ensure(f->m, &a, NULL, "ns/m"), 0);
   assert_int_equal(put(f, a, tagged, "v1", NULL, 0), 0);
   assert_int_equal(put(f, a, loose, NULL, NULL, 0), 0);
   assert_int_equal(put(f, a, child, NULL, NULL, 0), 0);
@@ -164,7 +164,7 @@ static void test_fsck_queries(void **state)
   mkdigest(cfg, 3, 1);
   mkdigest(layer, 3, 2);
   mkdigest(man, 3, 3);
-  assert_int_equal(meta_repo_ensure(f->m, &a, "ns/f"), 0);
+  assert_int_equal(meta_repo_ensure(f->m, &a, NULL, "ns/f"), 0);
   assert_int_equal(meta_blob_add(f->m, a, cfg, 7), 0);
   assert_int_equal(meta_blob_add(f->m, a, layer, 100), 0);
   struct meta_ref r[] = { { cfg, 0 }, { layer, 0 } };

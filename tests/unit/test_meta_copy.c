@@ -35,9 +35,9 @@ static void make_source(struct src *s, struct fx *f, const char *name)
   assert_int_equal(ident_account_create(s->m, &s->robot, &bot), 0);
   /* a repository created then deleted leaves a gap in the ids */
   int64_t gone;
-  assert_int_equal(meta_repo_ensure(s->m, &gone, "acme/gone"), 0);
-  assert_int_equal(meta_repo_ensure(s->m, &s->repo_a, "acme/a"), 0);
-  assert_int_equal(meta_repo_ensure(s->m, &s->repo_b, "acme/b"), 0);
+  assert_int_equal(meta_repo_ensure(s->m, &gone, NULL, "acme/gone"), 0);
+  assert_int_equal(meta_repo_ensure(s->m, &s->repo_a, NULL, "acme/a"), 0);
+  assert_int_equal(meta_repo_ensure(s->m, &s->repo_b, NULL, "acme/b"), 0);
   assert_int_equal(ident_repo_delete(s->m, gone), 0);
   assert_int_equal(ident_perm_set(s->m, s->repo_a, s->robot, ROLE_WRITE), 0);
   for (unsigned i = 0; i < 3; i++) {
@@ -134,7 +134,7 @@ static void test_copy_keeps_rows_and_ids(void **state)
                    ERR_NOTFOUND);
   /* new rows get ids past the copied ones (PostgreSQL identities reset) */
   int64_t fresh = 0;
-  assert_int_equal(meta_repo_ensure(f->m, &fresh, "acme/new"), 0);
+  assert_int_equal(meta_repo_ensure(f->m, &fresh, NULL, "acme/new"), 0);
   assert_true(fresh > s.repo_b);
   struct ident_account user2 = { .kind = IDENT_USER, .name = "bob", .enabled = 1 };
   assert_int_equal(ident_account_create(f->m, &fresh, &user2), 0);
@@ -152,7 +152,7 @@ static void test_refuses_used_destinations(void **state)
   char err[256] = "";
   /* a destination with rows */
   int64_t id;
-  assert_int_equal(meta_repo_ensure(f->m, &id, "someone/else"), 0);
+  assert_int_equal(meta_repo_ensure(f->m, &id, NULL, "someone/else"), 0);
   assert_int_equal(meta_copy_open(&mc, s.url, f->url, err, sizeof(err)), 0);
   state_is(mc, META_COPY_FOREIGN, NULL);
   meta_copy_free(mc);

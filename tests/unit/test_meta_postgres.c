@@ -384,7 +384,7 @@ static void test_reconnect(void **state)
       assert_int_equal(meta_repo_lookup(f->m, &id, "a"), 0);
       break;
     case 1:
-      assert_int_equal(meta_repo_ensure(f->m, &id, "b"), 0);
+      assert_int_equal(meta_repo_ensure(f->m, &id, NULL, "b"), 0);
       break;
     default:
       assert_int_equal(meta_blob_add(f->m, a, d, 3), 0);

@@ -93,7 +93,7 @@ static void test_open_relative_paths(void **state)
   assert_int_equal(meta_open(&m, "sqlite://./rel/one.db"), 0);
   /* the path was made absolute at open: a chdir does not move it */
   assert_int_equal(chdir("/"), 0);
-  assert_int_equal(meta_repo_ensure(m, &id, "x"), 0);
+  assert_int_equal(meta_repo_ensure(m, &id, NULL, "x"), 0);
   meta_close(m);
   assert_int_equal(chdir(f->dir), 0);
   assert_int_equal(meta_open(&m, "sqlite://two.db"), 0);
@@ -143,17 +143,20 @@ static void test_repo_ensure_lookup(void **state)
 {
   struct fx *f = *state;
   int64_t a = 0, b = 0, c = 0, x = 42;
-  assert_int_equal(meta_repo_ensure(f->m, &a, "library/alpine"), 0);
-  assert_int_equal(meta_repo_ensure(f->m, &b, "library/alpine"), 0);
+  int created = -1;
+  assert_int_equal(meta_repo_ensure(f->m, &a, &created, "library/alpine"), 0);
+  assert_int_equal(created, 1);
+  assert_int_equal(meta_repo_ensure(f->m, &b, &created, "library/alpine"), 0);
+  assert_int_equal(created, 0);
   assert_int_equal(a, b);
-  assert_int_equal(meta_repo_ensure(f->m, &c, "library/busybox"), 0);
+  assert_int_equal(meta_repo_ensure(f->m, &c, NULL, "library/busybox"), 0);
   assert_int_not_equal(a, c);
   assert_int_equal(meta_repo_lookup(f->m, &x, "library/alpine"), 0);
   assert_int_equal(x, a);
   x = 42;
   assert_int_equal(meta_repo_lookup(f->m, &x, "nope"), ERR_NOTFOUND);
   assert_int_equal(x, 42);
-  assert_int_equal(meta_repo_ensure(f->m, &x, ""), ERR_INVALID);
+  assert_int_equal(meta_repo_ensure(f->m, &x, NULL, ""), ERR_INVALID);
   assert_int_equal(meta_repo_lookup(f->m, &x, ""), ERR_INVALID);
   assert_int_equal(x, 42);
 }

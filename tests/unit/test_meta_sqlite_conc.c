@@ -39,7 +39,7 @@ static void *open_worker(void *arg)
     int64_t id;
     a->rc = meta_schema_version(m, &a->version);
     if (a->rc == 0)
-      a->rc = meta_repo_ensure(m, &id, "same");
+      a->rc = meta_repo_ensure(m, &id, NULL, "same");
     meta_close(m);
   }
   return NULL;
@@ -120,8 +120,8 @@ static void *worker(void *arg)
   for (int i = 0; i < NITER && p; i++) {
     int64_t shared = 0, own = 0;
     snprintf(name, sizeof(name), "own/%d", w->idx);
-    note(w, meta_repo_ensure(w->m, &shared, "shared"));
-    note(w, meta_repo_ensure(w->m, &own, name));
+    note(w, meta_repo_ensure(w->m, &shared, NULL, "shared"));
+    note(w, meta_repo_ensure(w->m, &own, NULL, name));
     mkdigest(blob, 12 + (unsigned)w->idx, (unsigned)i);
     note(w, meta_blob_add(w->m, shared, shared_blob, 10));
     note(w, meta_blob_add(w->m, shared, blob, 20));
