@@ -5,6 +5,7 @@ import { ApiError, get, signOut } from './api.js';
 import { h, replace } from './dom.js';
 import * as signin from './page_signin.js';
 import * as orgs from './page_orgs.js';
+import * as overview from './page_org.js';
 import * as repos from './page_repos.js';
 import * as robots from './page_robots.js';
 import * as robot from './page_robot.js';
@@ -18,7 +19,8 @@ import * as app from './page_app.js';
 const ROUTES = [
   [/^\/signin$/, signin, []],
   [/^\/?$/, orgs, []],
-  [/^\/org\/([^/]+)$/, repos, ['org']],
+  [/^\/org\/([^/]+)$/, overview, ['org']],
+  [/^\/org\/([^/]+)\/repos$/, repos, ['org']],
   [/^\/org\/([^/]+)\/robots$/, robots, ['org']],
   [/^\/org\/([^/]+)\/robots\/([^/]+)$/, robot, ['org', 'short']],
   [/^\/org\/([^/]+)\/logs$/, logs, ['org']],
@@ -55,7 +57,8 @@ function nav(org, page) {
   if (org) {
     const o = encodeURIComponent(org);
     items.push(h('span', { class: 'crumb' }, org),
-      link(`#/org/${o}`, 'Repositories', 'repos'),
+      link(`#/org/${o}`, 'Overview', 'overview'),
+      link(`#/org/${o}/repos`, 'Repositories', 'repos'),
       link(`#/org/${o}/robots`, 'Robot Accounts', 'robots'),
       link(`#/org/${o}/teams`, 'Teams', 'teams'),
       link(`#/org/${o}/apps`, 'OAuth tokens', 'apps'),

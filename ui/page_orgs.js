@@ -16,7 +16,7 @@ function orgList(orgs) {
       h('h2', {}, h('a', { href: `#/org/${e}` }, o.name)),
       h('p', {}, o.is_org_admin ? h('span', { class: 'badge ok' }, 'admin') : h('span', { class: 'badge' }, 'member')),
       h('p', { class: 'links' },
-        h('a', { href: `#/org/${e}` }, 'Repositories'),
+        h('a', { href: `#/org/${e}/repos` }, 'Repositories'),
         h('a', { href: `#/org/${e}/robots` }, 'Robot Accounts'),
         h('a', { href: `#/org/${e}/teams` }, 'Teams'),
         h('a', { href: `#/org/${e}/apps` }, 'OAuth tokens'),

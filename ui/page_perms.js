@@ -86,7 +86,7 @@ export async function render(main, ctx) {
     const head = h('thead', {}, h('tr', {}, ['Name', 'Kind', 'Permission', ''].map((c) =>
       h('th', { scope: 'col' }, c))));
     replace(main,
-      h('p', {}, h('a', { href: `#/org/${seg(ctx.org)}` }, '← Repositories')),
+      h('p', {}, h('a', { href: `#/org/${seg(ctx.org)}/repos` }, '← Repositories')),
       h('h1', {}, `${full}: permissions`),
       h('p', { class: 'muted' }, 'Who may pull (read), push (write) or manage (admin) this repository. ' +
         'Organization admins and teams with the admin role have admin on every repository.'),

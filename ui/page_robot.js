@@ -8,6 +8,7 @@ import { expiryBadge, lastUsed } from './robots.js';
 import { listRepos } from './page_repos.js';
 import { addToken, allowList, deleteRobot, onceBox, permsEditor } from './robot_edit.js';
 import { federationSection } from './robot_fed.js';
+import { loadTeams, teamsSection } from './robot_teams.js';
 import { tabs } from './tabs.js';
 
 export const key = 'robots';
@@ -151,15 +152,16 @@ export async function render(main, ctx) {
   let data = null;
   const ectx = { ...ctx, showOnce: (t) => { state.once = t; rerender(); } };
   const load = async () => {
-    const [robot, tokens, perms, repos, fed] = await Promise.all([
+    const [robot, tokens, perms, repos, fed, teams] = await Promise.all([
       get(robotPath(ctx.org, ctx.short)),
       get(robotPath(ctx.org, ctx.short, '/tokens')).catch(() => ({ tokens: [] })),
       get(robotPath(ctx.org, ctx.short, '/permissions')).catch(() => ({ permissions: [] })),
       listRepos(ctx.org).catch(() => []),
       get(robotPath(ctx.org, ctx.short, '/federation')).catch(() => []),
+      loadTeams(ctx.org, `${ctx.org}+${ctx.short}`).catch(() => ({ in: [], all: [] })),
     ]);
     data = { robot, tokens: tokens.tokens || [], perms: perms.permissions || [], repos,
-             fed: Array.isArray(fed) ? fed : [] };
+             fed: Array.isArray(fed) ? fed : [], teams };
   };
   const rerender = async (reload) => {
     if (reload) await load();
@@ -191,6 +193,7 @@ export async function render(main, ctx) {
         h('h2', { id: 'use-h' }, 'Use this robot'),
         tabs('commands', cmdTabs, state.tab, (id) => { state.tab = id; })),
       permsEditor(ctx, robot.name, data.perms, data.repos, rerender),
+      teamsSection(ctx, robot.name, data.teams, rerender),
       tokensTable(ctx, data.tokens, rerender, [onceBox(state.once, copyText), addToken(ectx, rerender)]),
       allowList(ctx, robot, rerender),
       federationSection(ctx, robot, data.fed, rerender));

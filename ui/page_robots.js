@@ -1,7 +1,9 @@
 // Robot Accounts of an organization: the list (description, created, last
 // used, expiry, repository count) and the Create robot dialog, which also
-// grants repository permissions (PUT repository/{r}/permissions/user/{robot}).
-import { get, put, robotPath, seg } from './api.js';
+// grants repository permissions (PUT repository/{r}/permissions/user/{robot})
+// and adds the robot to teams (PUT organization/{org}/team/{t}/members/{robot}).
+import { get, put, robotPath, seg, teamPath } from './api.js';
+import { modal } from './dialog.js';
 import { field, fmtDate, h, replace } from './dom.js';
 import { NAME_RULE, nameProblem } from './names.js';
 import { listRepos } from './page_repos.js';
@@ -25,7 +27,7 @@ function robotTable(ctx, robots) {
     h('div', { class: 'scroll' }, h('table', { class: 'grid', id: 'robots' },
       h('caption', { class: 'offscreen' }, `Robot accounts of ${ctx.org}`),
       h('thead', {}, h('tr', {}, ['Robot', 'Description', 'Created', 'Last used', 'Expiry',
-        'Repositories', 'Status'].map((c) => h('th', { scope: 'col' }, c)))),
+        'Repositories', 'Teams', 'Status'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, robots.map((r) => h('tr', { 'data-robot': r.name },
         h('th', { scope: 'row' }, h('a', {
           href: `#/org/${seg(ctx.org)}/robots/${seg(shortName(r.name))}` }, r.name)),
@@ -34,6 +36,7 @@ function robotTable(ctx, robots) {
         h('td', {}, lastUsed(r.last_accessed)),
         h('td', {}, expiryBadge(r.expires_at, r.expires_soon)),
         h('td', { class: 'num' }, String((r.repositories || []).length)),
+        h('td', { class: 'teams' }, (r.teams || []).map((t) => t.name).join(', ')),
         h('td', {}, r.enabled === false ? h('span', { class: 'badge bad' }, 'disabled')
                                         : h('span', { class: 'badge ok' }, 'enabled')))))))];
 }
@@ -54,7 +57,20 @@ function permRows(repos) {
       h('th', { scope: 'col' }, 'Permission'))), h('tbody', {}, rows))), selects];
 }
 
-function createDialog(ctx, repos, existing) {
+// Team checkboxes of the create dialog.
+function teamChecks(teams) {
+  if (!teams.length) return [h('p', { class: 'muted' }, 'This organization has no teams yet.'), []];
+  const boxes = [];
+  const items = teams.map((t, i) => {
+    const cb = h('input', { type: 'checkbox', id: `new-robot-team-${i}`, value: t.name, 'data-team': t.name });
+    boxes.push(cb);
+    return h('div', { class: 'check' }, cb, h('label', { for: cb.id }, t.name,
+      h('span', { class: 'muted' }, ` (${t.role})`)));
+  });
+  return [h('div', { class: 'checks', id: 'new-robot-teams' }, items), boxes];
+}
+
+function createDialog(ctx, repos, existing, teams) {
   const name = h('input', { name: 'robot_shortname', required: true, autocomplete: 'off',
                             spellcheck: 'false', 'aria-invalid': 'false' });
   const hint = h('p', { class: 'hint', 'aria-live': 'polite' }, NAME_RULE);
@@ -62,6 +78,7 @@ function createDialog(ctx, repos, existing) {
   const expiry = h('select', { name: 'token_expiration' },
     EXPIRY_CHOICES.map(([v, l]) => h('option', { value: v }, l)));
   const [permBlock, selects] = permRows(repos);
+  const [teamBlock, boxes] = teamChecks(teams);
   const err = h('p', { class: 'msg error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Create robot account');
   const check = () => {
@@ -81,6 +98,7 @@ function createDialog(ctx, repos, existing) {
     field('Robot name', name, hint), field('Description', desc),
     field('Token expires', expiry),
     h('fieldset', {}, h('legend', {}, 'Repository permissions'), permBlock),
+    h('fieldset', {}, h('legend', {}, 'Teams'), teamBlock),
     err,
     h('div', { class: 'actions' },
       h('button', { type: 'button', onclick: () => dlg.close() }, 'Cancel'), submit));
@@ -100,6 +118,8 @@ function createDialog(ctx, repos, existing) {
         await put(`/api/v1/repository/${repo}/permissions/user/${seg(`${ctx.org}+${short}`)}`,
                   { role: sel.value });
       }
+      for (const cb of boxes.filter((b) => b.checked))
+        await put(teamPath(ctx.org, cb.value, `/members/${seg(`${ctx.org}+${short}`)}`));
       dlg.close();
       ctx.flash(`Robot ${ctx.org}+${short} created.`, 'ok');
       ctx.go(`#/org/${seg(ctx.org)}/robots/${seg(short)}`);
@@ -116,17 +136,18 @@ function createDialog(ctx, repos, existing) {
 }
 
 export async function render(main, ctx) {
-  const [list, repos] = await Promise.all([
+  const [list, repos, org] = await Promise.all([
     get(`/api/v1/organization/${seg(ctx.org)}/robots`, { permissions: 'true', token: 'false' }),
     listRepos(ctx.org).catch(() => []),
+    get(`/api/v1/organization/${seg(ctx.org)}`).catch(() => ({})),
   ]);
+  const teams = Object.values(org.teams || {}).sort((a, b) => a.name.localeCompare(b.name));
   const robots = list.robots || [];
   const existing = new Set(robots.map((r) => shortName(r.name)));
-  const [dlg, nameInput] = createDialog(ctx, repos, existing);
-  const open = h('button', { type: 'button', class: 'primary', id: 'new-robot', onclick: () => {
-    dlg.showModal();
-    nameInput.focus();
-  } }, 'Create Robot Account');
+  const [dlg, nameInput] = createDialog(ctx, repos, existing, teams);
+  const show = modal(dlg);
+  const open = h('button', { type: 'button', class: 'primary', id: 'new-robot',
+    'aria-haspopup': 'dialog', onclick: () => show(open, nameInput) }, 'Create Robot Account');
   replace(main, h('div', { class: 'head' }, h('h1', {}, `${ctx.org}: Robot Accounts`), open),
     h('p', { class: 'muted' }, 'Robots are the credentials of machines: CI jobs, clusters, ' +
       'deploy scripts. Each gets only the repositories it is granted.'),

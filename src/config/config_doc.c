@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* --help and the sample config file, generated from the table in config.c
+/* --help and the sample config file, generated from the table in config_table.c
  * through config_rows() so neither can drift from what the loader accepts. */
 
 static void default_text(const struct config_row *r, char *out, size_t n)

@@ -10,6 +10,7 @@
 #include "store/meta.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/utf8.h"
 #include "util/pool.h"
 
 static int is_lower_alnum(char c)
@@ -171,6 +172,13 @@ int reg_page_params(struct req *r, size_t *out_n, const char **out_last)
       return -1;
     }
     v = (size_t)x < r->app->page_max ? (size_t)x : r->app->page_max;
+  }
+  /* names and tags are ASCII; a `last` that is not even UTF-8 is refused
+   * here so both metadata engines answer alike (PostgreSQL rejects it) */
+  if (last && (strlen(last) > 1024 || !utf8_valid(last, strlen(last)))) {
+    req_error(r, 400, OCI_UNSUPPORTED, "invalid last: a repository or tag name is required",
+              NULL);
+    return -1;
   }
   *out_n = v;
   *out_last = (last && *last) ? last : NULL;

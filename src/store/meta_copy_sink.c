@@ -10,6 +10,8 @@
 
 #include "util/err.h"
 
+#include "store/postgres_int.h"
+
 #ifdef WHARF_WITH_POSTGRES
 #include <libpq-fe.h>
 #endif
@@ -107,41 +109,6 @@ static int lite_open(struct mc_sink *s, const char *url, char *err, size_t errle
 /* --- PostgreSQL ------------------------------------------------------------------ */
 #ifdef WHARF_WITH_POSTGRES
 
-/* libpq's message on one line, with the URL's password (user:PASSWORD@)
- * masked should a message ever quote it. */
-static void pg_message(char *out, size_t len, const char *msg, const char *url)
-{
-  const char *auth = strstr(url, "://"), *pw = NULL;
-  size_t pn = 0;
-  if (auth) {
-    auth += 3;
-    size_t end = strcspn(auth, "/?#");
-    const char *at = NULL;
-    for (size_t i = 0; i < end; i++)
-      if (auth[i] == '@')
-        at = auth + i;
-    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-    if (colon) {
-      pw = colon + 1;
-      pn = (size_t)(at - pw);
-    }
-  }
-  size_t o = 0;
-  for (const char *m = msg; *m && o + 6 < len;) {
-    if (pn >= 3 && strncmp(m, pw, pn) == 0) {
-      memcpy(out + o, "xxxxx", 5);
-      o += 5;
-      m += pn;
-      continue;
-    }
-    out[o++] = *m == '\n' || *m == '\t' ? ' ' : *m;
-    m++;
-  }
-  while (o > 0 && out[o - 1] == ' ')
-    o--;
-  out[o] = '\0';
-}
-
 static int pg_open(struct mc_sink *s, const char *url, char *err, size_t errlen)
 {
   const char *const keys[] = { "connect_timeout", "application_name", "client_encoding",
@@ -152,7 +119,7 @@ static int pg_open(struct mc_sink *s, const char *url, char *err, size_t errlen)
     return ERR_NOMEM;
   if (PQstatus(s->pg) != CONNECTION_OK) {
     char msg[400];
-    pg_message(msg, sizeof(msg), PQerrorMessage(s->pg), url);
+    pg_scrub(msg, sizeof(msg), PQerrorMessage(s->pg), url);
     snprintf(err, errlen, "cannot connect to the destination database: %s", msg);
     return ERR_IO;
   }
@@ -165,7 +132,7 @@ static int pg_fail(const PGresult *res, struct mc_sink *s, char *err, size_t err
 {
   char msg[400];
   const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-  pg_message(msg, sizeof(msg), primary ? primary : PQerrorMessage(s->pg), "");
+  pg_scrub(msg, sizeof(msg), primary ? primary : PQerrorMessage(s->pg), "");
   snprintf(err, errlen, "%s", msg);
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   return state && strncmp(state, "23", 2) == 0 ? ERR_INVALID : ERR_IO;

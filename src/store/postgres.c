@@ -113,55 +113,6 @@ static void notice(void *arg, const char *msg)
   LOG(LOG_DEBUG, "postgres: %s", line);
 }
 
-/* The password in url: after the user name up to the '@', or a password=
- * parameter's value; *out_len 0 if none. */
-static const char *url_password(size_t *out_len, const char *url)
-{
-  const char *auth = strstr(url, "://"), *p = NULL;
-  size_t n = 0;
-  if (auth) {
-    auth += 3;
-    size_t end = strcspn(auth, "/?#");
-    const char *at = NULL;
-    for (size_t i = 0; i < end; i++)
-      if (auth[i] == '@')
-        at = auth + i;
-    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-    if (colon) {
-      p = colon + 1;
-      n = (size_t)(at - p);
-    }
-  }
-  const char *q = strstr(url, "password=");
-  if (!n && q && q > url && (q[-1] == '?' || q[-1] == '&')) {
-    p = q + 9;
-    n = strcspn(p, "&#");
-  }
-  *out_len = n;
-  return p;
-}
-
-/* libpq's message as one log line, with the URL's password (which a bad URL
- * can get quoted in) masked. */
-static void scrub(char *out, size_t len, const char *msg, const char *url)
-{
-  size_t pn, o = 0;
-  const char *pw = url_password(&pn, url);
-  for (const char *m = msg; *m && o + 6 < len;) {
-    if (pn >= 3 && strncmp(m, pw, pn) == 0) {
-      memcpy(out + o, "xxxxx", 5);
-      o += 5;
-      m += pn;
-      continue;
-    }
-    out[o++] = *m == '\n' || *m == '\t' ? ' ' : *m;
-    m++;
-  }
-  while (o > 0 && out[o - 1] == ' ')
-    o--;
-  out[o] = '\0';
-}
-
 /* (Re)connects c: libpq takes the URL as the dbname to expand; the
  * settings before it are defaults the URL may override. */
 static int conn_connect(struct pg_conn *c)
@@ -179,7 +130,7 @@ static int conn_connect(struct pg_conn *c)
     return ERR_NOMEM;
   if (PQstatus(c->pg) != CONNECTION_OK) {
     char msg[512];
-    scrub(msg, sizeof(msg), PQerrorMessage(c->pg), pm->url);
+    pg_scrub(msg, sizeof(msg), PQerrorMessage(c->pg), pm->url);
     LOG(LOG_ERROR, "postgres: cannot connect to %s: %s", pm->shown, msg);
     PQfinish(c->pg);
     c->pg = NULL;

@@ -17,6 +17,10 @@ int sq_ddl_postgres(char **out, const char *sql);
 /* sql with its ?N placeholders as $N; *out_nparams is the highest N (as
  * SQLite counts them). ERR_INVALID for a bare '?'. *out is malloc'ed. */
 int pg_placeholders(char **out, int *out_nparams, const char *sql);
+/* libpq's message msg as one line into out (len bytes), with url's password
+ * (user:PASSWORD@ or a password= parameter, which a bad URL can get quoted
+ * in) masked; used by the store's engine and the copy's destination. */
+void pg_scrub(char *out, size_t len, const char *msg, const char *url);
 
 #ifdef WHARF_WITH_POSTGRES
 #include <libpq-fe.h>

@@ -120,6 +120,53 @@ int pg_placeholders(char **out, int *out_nparams, const char *sql)
   return 0;
 }
 
+/* The password in url: after the user name up to the '@', or a password=
+ * parameter's value; *out_len 0 if none. */
+static const char *url_password(size_t *out_len, const char *url)
+{
+  const char *auth = strstr(url, "://"), *p = NULL;
+  size_t n = 0;
+  if (auth) {
+    auth += 3;
+    size_t end = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < end; i++)
+      if (auth[i] == '@')
+        at = auth + i;
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon) {
+      p = colon + 1;
+      n = (size_t)(at - p);
+    }
+  }
+  const char *q = strstr(url, "password=");
+  if (!n && q && q > url && (q[-1] == '?' || q[-1] == '&')) {
+    p = q + 9;
+    n = strcspn(p, "&#");
+  }
+  *out_len = n;
+  return p;
+}
+
+void pg_scrub(char *out, size_t len, const char *msg, const char *url)
+{
+  size_t pn, o = 0;
+  const char *pw = url_password(&pn, url);
+  for (const char *m = msg; *m && o + 6 < len;) {
+    if (pn >= 3 && strncmp(m, pw, pn) == 0) {
+      memcpy(out + o, "xxxxx", 5);
+      o += 5;
+      m += pn;
+      continue;
+    }
+    out[o++] = *m == '\n' || *m == '\t' ? ' ' : *m;
+    m++;
+  }
+  while (o > 0 && out[o - 1] == ' ')
+    o--;
+  out[o] = '\0';
+}
+
 #ifdef WHARF_WITH_POSTGRES
 
 /* One line for a log: libpq's messages end in a newline and may span lines. */

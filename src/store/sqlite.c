@@ -88,8 +88,8 @@ int sq_conn_get(struct sq_conn **out, struct meta *m)
   return ((struct sq_meta *)m)->eng->conn_get(out, m);
 }
 
-static int query_v(struct sq_conn *c, struct sq_cur **out, enum sq_stmt id, const char *fmt,
-                   va_list ap)
+int sq_query_v(struct sq_conn *c, struct sq_cur **out, enum sq_stmt id, const char *fmt,
+               va_list ap)
 {
   return c->eng->query(c, out, id, fmt, ap);
 }
@@ -98,7 +98,7 @@ int sq_query(struct sq_conn *c, struct sq_cur **out, enum sq_stmt id, const char
 {
   va_list ap;
   va_start(ap, fmt);
-  int err = query_v(c, out, id, fmt, ap);
+  int err = sq_query_v(c, out, id, fmt, ap);
   va_end(ap);
   return err;
 }
@@ -115,11 +115,17 @@ void sq_done(struct sq_cur *st)
 
 int sq_exec(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fmt, ...)
 {
-  struct sq_cur *st;
   va_list ap;
   va_start(ap, fmt);
-  int err = query_v(c, &st, id, fmt, ap);
+  int err = sq_exec_v(c, out_changes, id, fmt, ap);
   va_end(ap);
+  return err;
+}
+
+int sq_exec_v(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fmt, va_list ap)
+{
+  struct sq_cur *st;
+  int err = sq_query_v(c, &st, id, fmt, ap);
   if (err)
     return err;
   int rc = sq_step(st);
@@ -135,11 +141,17 @@ int sq_exec(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fm
 
 int sq_int64(struct sq_conn *c, int64_t *out, enum sq_stmt id, const char *fmt, ...)
 {
-  struct sq_cur *st;
   va_list ap;
   va_start(ap, fmt);
-  int err = query_v(c, &st, id, fmt, ap);
+  int err = sq_int64_v(c, out, id, fmt, ap);
   va_end(ap);
+  return err;
+}
+
+int sq_int64_v(struct sq_conn *c, int64_t *out, enum sq_stmt id, const char *fmt, va_list ap)
+{
+  struct sq_cur *st;
+  int err = sq_query_v(c, &st, id, fmt, ap);
   if (err)
     return err;
   int rc = sq_step(st);
@@ -471,30 +483,24 @@ int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t siz
 int sq_blob_linked(struct meta *m, int64_t *out_size, int64_t repo_id,
                    const char *digest)
 {
-  struct sq_conn *c;
   if (!digest)
     return ERR_INVALID;
-  int err = sq_conn_get(&c, m);
-  return err ? err : sq_int64(c, out_size, SQ_LINK_SIZE, "it", repo_id, digest);
+  return sq_m_int64(m, out_size, SQ_LINK_SIZE, "it", repo_id, digest);
 }
 
 int sq_blob_stat(struct meta *m, int64_t *out_size, const char *digest)
 {
-  struct sq_conn *c;
   if (!digest)
     return ERR_INVALID;
-  int err = sq_conn_get(&c, m);
-  return err ? err : sq_int64(c, out_size, SQ_BLOB_SIZE, "t", digest);
+  return sq_m_int64(m, out_size, SQ_BLOB_SIZE, "t", digest);
 }
 
 int sq_blob_link(struct meta *m, int64_t repo_id, const char *digest)
 {
-  struct sq_conn *c;
   if (!digest)
     return ERR_INVALID;
-  int err = sq_conn_get(&c, m);
   /* The foreign keys to blob and repo turn a missing one into ERR_NOTFOUND. */
-  return err ? err : sq_exec(c, NULL, SQ_LINK_INSERT, "iti", repo_id, digest, time_now());
+  return sq_m_exec(m, NULL, SQ_LINK_INSERT, "iti", repo_id, digest, time_now());
 }
 
 int sq_blob_unlink(struct meta *m, int64_t repo_id, const char *digest)

@@ -119,13 +119,8 @@ int sq_app_get(struct meta *m, struct pool *p, struct ident_app *out, int64_t or
 int sq_app_list(struct meta *m, struct pool *p, struct ident_app **out, size_t *out_n,
                 int64_t org_id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_APP_LIST, "i", org_id);
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
-                                  read_app);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, SIZE_MAX, read_app,
+                   SQ_APP_LIST, "i", org_id);
 }
 
 int sq_app_delete(struct meta *m, int64_t id)
@@ -177,13 +172,8 @@ int sq_token_add(struct meta *m, int64_t *out_cred_id, const struct ident_cred *
 int sq_token_list(struct meta *m, struct pool *p, struct ident_token **out, size_t *out_n,
                   int *out_more, int64_t app_id, int64_t now, int64_t after, size_t limit)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_TOKEN_LIST, "iiii", app_id, now, after, sq_fetch_limit(limit));
-  return err ? err : sq_read_rows((void **)out, out_n, out_more, sizeof(**out), c, p, st, limit,
-                                  read_token);
+  return sq_m_rows((void **)out, out_n, out_more, sizeof(**out), m, p, limit, read_token,
+                   SQ_TOKEN_LIST, "iiii", app_id, now, after, sq_fetch_limit(limit));
 }
 
 int sq_token_delete(struct meta *m, int64_t app_id, const char *uuid)
@@ -244,9 +234,7 @@ int sq_session_get(struct meta *m, struct pool *p, struct ident_session *out, co
 
 int sq_session_delete_account(struct meta *m, int64_t account_id)
 {
-  struct sq_conn *c;
-  int err = sq_conn_get(&c, m);
-  return err ? err : sq_exec(c, NULL, SQ_SESSION_DELETE_ACCOUNT, "i", account_id);
+  return sq_m_exec(m, NULL, SQ_SESSION_DELETE_ACCOUNT, "i", account_id);
 }
 
 /* --- user administration ------------------------------------------------------- */

@@ -267,9 +267,7 @@ static int sqa_export_get(struct meta *m, struct pool *p, struct audit_export *o
 
 static int sqa_export_purge(struct meta *m, int64_t now)
 {
-  struct sq_conn *c;
-  int err = sq_conn_get(&c, m);
-  return err ? err : sq_exec(c, NULL, SQ_AUDIT_EXPORT_PURGE, "i", now);
+  return sq_m_exec(m, NULL, SQ_AUDIT_EXPORT_PURGE, "i", now);
 }
 
 const struct audit_store_ops meta_sqlite_audit_ops = {

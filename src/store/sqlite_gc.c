@@ -78,24 +78,28 @@ const char *const sq_gc_sql[SQ__COUNT - SQ_GC_FIRST] = {
   [SQ_GC_TOMB_CLEAR - SQ_GC_FIRST] = "DELETE FROM blob_gc WHERE digest = ?1",
 };
 
+struct gc_totals {
+  int64_t count, bytes;
+};
+
+static int read_totals(void *dst, struct pool *p, struct sq_cur *st)
+{
+  struct gc_totals *t = dst;
+  (void)p;
+  t->count = sq_col_int64(st, 0);
+  t->bytes = sq_col_int64(st, 1);
+  return 0;
+}
+
 static int gc_blob_totals(struct meta *m, int64_t *out_count, int64_t *out_bytes)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_GC_BLOB_TOTALS, "");
+  struct gc_totals t;
+  int err = sq_m_one(&t, sizeof(t), m, NULL, read_totals, SQ_GC_BLOB_TOTALS, "");
   if (err)
-    return err;
-  int rc = sq_step(st);
-  if (rc == SQ_ROW) {
-    *out_count = sq_col_int64(st, 0);
-    *out_bytes = sq_col_int64(st, 1);
-  } else {
-    err = rc == SQ_DONE ? ERR_INTERNAL : rc;
-  }
-  sq_done(st);
-  return err;
+    return err == ERR_NOTFOUND ? ERR_INTERNAL : err; /* an aggregate always has a row */
+  *out_count = t.count;
+  *out_bytes = t.bytes;
+  return 0;
 }
 
 /* Reads (digest, size, created_at) rows. */
@@ -111,13 +115,8 @@ static int read_blob(void *dst, struct pool *p, struct sq_cur *st)
 static int gc_blob_list(struct meta *m, struct pool *p, struct meta_gc_blob **out,
                         size_t *out_n, const char *after, size_t limit)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_GC_BLOB_LIST, "ti", after ? after : "", sq_fetch_limit(limit));
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
-                                  read_blob);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, limit, read_blob,
+                   SQ_GC_BLOB_LIST, "ti", after ? after : "", sq_fetch_limit(limit));
 }
 
 /* Reads (id, repo_id, repo, digest, size[, body]) rows. */
@@ -144,13 +143,8 @@ static int read_manifest_body(void *dst, struct pool *p, struct sq_cur *st)
 static int gc_manifests(struct meta *m, struct pool *p, struct meta_gc_manifest **out,
                         size_t *out_n, int64_t after_id, size_t limit)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_GC_MANIFESTS, "ii", after_id, sq_fetch_limit(limit));
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
-                                  read_manifest_body);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, limit, read_manifest_body,
+                   SQ_GC_MANIFESTS, "ii", after_id, sq_fetch_limit(limit));
 }
 
 static int read_ref_issue(void *dst, struct pool *p, struct sq_cur *st)
@@ -177,21 +171,13 @@ static int read_tag_issue(void *dst, struct pool *p, struct sq_cur *st)
 static int gc_issues(struct meta *m, struct pool *p, struct meta_fsck_issue **out,
                      size_t *out_n, size_t limit)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
   struct meta_fsck_issue *refs = NULL, *tags = NULL;
   size_t nrefs = 0, ntags = 0;
-  int err = sq_conn_get(&c, m);
+  int err = sq_m_rows((void **)&refs, &nrefs, NULL, sizeof(*refs), m, p, limit, read_ref_issue,
+                      SQ_GC_ISSUE_REFS, "i", sq_fetch_limit(limit));
   if (!err)
-    err = sq_query(c, &st, SQ_GC_ISSUE_REFS, "i", sq_fetch_limit(limit));
-  if (!err)
-    err = sq_read_rows((void **)&refs, &nrefs, NULL, sizeof(*refs), c, p, st, limit,
-                       read_ref_issue);
-  if (!err)
-    err = sq_query(c, &st, SQ_GC_ISSUE_TAGS, "i", sq_fetch_limit(limit - nrefs));
-  if (!err)
-    err = sq_read_rows((void **)&tags, &ntags, NULL, sizeof(*tags), c, p, st, limit - nrefs,
-                       read_tag_issue);
+    err = sq_m_rows((void **)&tags, &ntags, NULL, sizeof(*tags), m, p, limit - nrefs,
+                    read_tag_issue, SQ_GC_ISSUE_TAGS, "i", sq_fetch_limit(limit - nrefs));
   if (err)
     return err;
   struct meta_fsck_issue *all = pool_calloc(p, nrefs + ntags + 1, sizeof(*all));
@@ -206,71 +192,49 @@ static int gc_issues(struct meta *m, struct pool *p, struct meta_fsck_issue **ou
   return 0;
 }
 
+struct drop_blobs {
+  const char *const *digests;
+  size_t n;
+};
+
+static int drop_blobs_tx(struct sq_conn *c, void *arg)
+{
+  const struct drop_blobs *d = arg;
+  int err = 0;
+  for (size_t i = 0; !err && i < d->n; i++) {
+    err = sq_exec(c, NULL, SQ_GC_LINKS_DROP_DIGEST, "t", d->digests[i]);
+    if (!err)
+      err = sq_exec(c, NULL, SQ_GC_BLOB_DROP_DIGEST, "t", d->digests[i]);
+  }
+  return err;
+}
+
 static int gc_drop_blobs(struct meta *m, const char *const *digests, size_t n)
 {
-  struct sq_conn *c;
-  int err = sq_conn_get(&c, m);
-  if (err)
-    return err;
-  do {
-    if ((err = sq_begin(c)))
-      return err;
-    for (size_t i = 0; !err && i < n; i++) {
-      err = sq_exec(c, NULL, SQ_GC_LINKS_DROP_DIGEST, "t", digests[i]);
-      if (!err)
-        err = sq_exec(c, NULL, SQ_GC_BLOB_DROP_DIGEST, "t", digests[i]);
-    }
-    err = sq_end(c, err);
-  } while (err == SQ_RETRY);
-  return err;
+  struct drop_blobs d = {digests, n};
+  return sq_m_tx(m, drop_blobs_tx, &d);
 }
 
 static int gc_manifest_expired(struct meta *m, struct pool *p, struct meta_gc_manifest **out,
                                size_t *out_n, int64_t before, int64_t after_id, size_t limit)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_GC_MANIFEST_EXPIRED, "iii", before, after_id,
-                   sq_fetch_limit(limit));
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
-                                  read_manifest);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, limit, read_manifest,
+                   SQ_GC_MANIFEST_EXPIRED, "iii", before, after_id, sq_fetch_limit(limit));
 }
 
 static int gc_manifest_drop(struct meta *m, int64_t id, int64_t before)
 {
-  struct sq_conn *c;
   int changes = 0;
-  int err = sq_conn_get(&c, m);
-  if (err)
-    return err;
-  do {
-    if ((err = sq_begin(c)))
-      return err;
-    err = sq_exec(c, &changes, SQ_GC_MANIFEST_DROP, "ii", before, id);
-    err = sq_end(c, err);
-  } while (err == SQ_RETRY);
+  int err = sq_m_exec_tx(m, &changes, SQ_GC_MANIFEST_DROP, "ii", before, id);
   return err ? err : changes ? 0 : ERR_CONFLICT;
 }
 
 static int gc_links(struct meta *m, int64_t *out_n, int64_t before, int dry_run)
 {
-  struct sq_conn *c;
   int changes = 0;
-  if (dry_run) {
-    int err = sq_conn_get(&c, m);
-    return err ? err : sq_int64(c, out_n, SQ_GC_LINKS_COUNT, "i", before);
-  }
-  int err = sq_conn_get(&c, m);
-  if (err)
-    return err;
-  do {
-    if ((err = sq_begin(c)))
-      return err;
-    err = sq_exec(c, &changes, SQ_GC_LINKS_DROP, "i", before);
-    err = sq_end(c, err);
-  } while (err == SQ_RETRY);
+  if (dry_run)
+    return sq_m_int64(m, out_n, SQ_GC_LINKS_COUNT, "i", before);
+  int err = sq_m_exec_tx(m, &changes, SQ_GC_LINKS_DROP, "i", before);
   if (!err)
     *out_n = changes;
   return err;
@@ -279,77 +243,57 @@ static int gc_links(struct meta *m, int64_t *out_n, int64_t before, int dry_run)
 static int gc_blob_candidates(struct meta *m, struct pool *p, struct meta_gc_blob **out,
                               size_t *out_n, int64_t before, const char *after, size_t limit)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_GC_BLOB_CANDIDATES, "iti", before, after ? after : "",
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, limit, read_blob,
+                   SQ_GC_BLOB_CANDIDATES, "iti", before, after ? after : "",
                    sq_fetch_limit(limit));
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
-                                  read_blob);
+}
+
+/* A blob row to drop (or an orphan file to mark) and its tombstone. */
+struct tomb {
+  const char *digest;
+  int64_t before, now;
+};
+
+static int blob_drop_tx(struct sq_conn *c, void *arg)
+{
+  const struct tomb *t = arg;
+  int changes = 0;
+  int err = sq_exec(c, &changes, SQ_GC_BLOB_DROP, "it", t->before, t->digest);
+  if (!err && changes == 0)
+    err = ERR_CONFLICT;
+  return err ? err : sq_exec(c, NULL, SQ_GC_TOMB_PUT, "ti", t->digest, t->now);
 }
 
 static int gc_blob_drop(struct meta *m, const char *digest, int64_t before, int64_t now)
 {
-  struct sq_conn *c;
-  int changes = 0;
-  if (!digest)
-    return ERR_INVALID;
-  int err = sq_conn_get(&c, m);
-  if (err)
-    return err;
-  do {
-    if ((err = sq_begin(c)))
-      return err;
-    err = sq_exec(c, &changes, SQ_GC_BLOB_DROP, "it", before, digest);
-    if (!err && changes == 0)
-      err = ERR_CONFLICT;
-    if (!err)
-      err = sq_exec(c, NULL, SQ_GC_TOMB_PUT, "ti", digest, now);
-    err = sq_end(c, err);
-  } while (err == SQ_RETRY);
-  return err;
+  struct tomb t = {digest, before, now};
+  return digest ? sq_m_tx(m, blob_drop_tx, &t) : ERR_INVALID;
+}
+
+static int orphan_mark_tx(struct sq_conn *c, void *arg)
+{
+  const struct tomb *t = arg;
+  int err = sq_int64(c, NULL, SQ_BLOB_SIZE, "t", t->digest);
+  err = err == 0 ? ERR_EXISTS : err == ERR_NOTFOUND ? 0 : err;
+  return err ? err : sq_exec(c, NULL, SQ_GC_TOMB_PUT, "ti", t->digest, t->now);
 }
 
 static int gc_orphan_mark(struct meta *m, const char *digest, int64_t now)
 {
-  struct sq_conn *c;
-  if (!digest)
-    return ERR_INVALID;
-  int err = sq_conn_get(&c, m);
-  if (err)
-    return err;
-  do {
-    if ((err = sq_begin(c)))
-      return err;
-    err = sq_int64(c, NULL, SQ_BLOB_SIZE, "t", digest);
-    err = err == 0 ? ERR_EXISTS : err == ERR_NOTFOUND ? 0 : err;
-    if (!err)
-      err = sq_exec(c, NULL, SQ_GC_TOMB_PUT, "ti", digest, now);
-    err = sq_end(c, err);
-  } while (err == SQ_RETRY);
-  return err;
+  struct tomb t = {digest, 0, now};
+  return digest ? sq_m_tx(m, orphan_mark_tx, &t) : ERR_INVALID;
 }
 
 static int gc_tombs(struct meta *m, struct pool *p, char ***out, size_t *out_n, int64_t before,
                     size_t limit)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int more;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_GC_TOMB_LIST, "ii", before, sq_fetch_limit(limit));
-  return err ? err : sq_list_names(out, out_n, &more, c, p, st, limit);
+  return sq_m_names(out, out_n, NULL, m, p, limit, SQ_GC_TOMB_LIST, "ii", before,
+                    sq_fetch_limit(limit));
 }
 
 static int gc_tomb_clear(struct meta *m, const char *digest)
 {
-  struct sq_conn *c;
-  if (!digest)
-    return ERR_INVALID;
-  int err = sq_conn_get(&c, m);
-  return err ? err : sq_exec(c, NULL, SQ_GC_TOMB_CLEAR, "t", digest);
+  return digest ? sq_m_exec(m, NULL, SQ_GC_TOMB_CLEAR, "t", digest) : ERR_INVALID;
 }
 
 const struct meta_gc_ops meta_sqlite_gc_ops = {

@@ -196,12 +196,7 @@ static int sqi_account_create(struct meta *m, int64_t *out_id, const struct iden
 
 static int sqi_account_get(struct meta *m, struct pool *p, struct ident_account *out, int64_t id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_ACCOUNT_GET, "i", id);
-  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, sq_read_account);
+  return sq_m_one(out, sizeof(*out), m, p, sq_read_account, SQ_ACCOUNT_GET, "i", id);
 }
 
 static int sqi_account_by_name(struct meta *m, struct pool *p, struct ident_account *out,
@@ -265,21 +260,14 @@ static int sqi_account_delete(struct meta *m, int64_t id)
 
 static int sqi_user_count(struct meta *m, int64_t *out)
 {
-  struct sq_conn *c;
-  int err = sq_conn_get(&c, m);
-  return err ? err : sq_int64(c, out, SQ_USER_COUNT, "");
+  return sq_m_int64(m, out, SQ_USER_COUNT, "");
 }
 
 static int sqi_robot_list(struct meta *m, struct pool *p, struct ident_account **out,
                           size_t *out_n, int64_t owner_id, size_t limit)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_ROBOT_LIST, "ii", owner_id, row_limit(limit));
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, limit,
-                                  sq_read_account);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, limit, sq_read_account,
+                   SQ_ROBOT_LIST, "ii", owner_id, row_limit(limit));
 }
 
 static int sqi_account_search(struct meta *m, struct pool *p, struct ident_account **out,
@@ -347,23 +335,14 @@ static int sqi_cred_by_index(struct meta *m, struct pool *p, struct ident_cred *
 
 static int sqi_cred_get(struct meta *m, struct pool *p, struct ident_cred *out, int64_t id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_CRED_GET, "i", id);
-  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, read_cred);
+  return sq_m_one(out, sizeof(*out), m, p, read_cred, SQ_CRED_GET, "i", id);
 }
 
 static int sqi_cred_latest(struct meta *m, struct pool *p, struct ident_cred *out,
                            int64_t account_id, enum ident_cred_kind kind)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_CRED_LATEST, "ii", account_id, (int64_t)kind);
-  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, read_cred);
+  return sq_m_one(out, sizeof(*out), m, p, read_cred, SQ_CRED_LATEST, "ii", account_id,
+                  (int64_t)kind);
 }
 
 static int sqi_cred_replace(struct meta *m, int64_t *out_id, const struct ident_cred *cr)
@@ -520,25 +499,15 @@ static int sqi_perm_get(struct meta *m, enum ident_role *out, int64_t repo_id,
 static int sqi_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm **out,
                               size_t *out_n, int64_t repo_id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_PERM_LIST_REPO, "i", repo_id);
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st,
-                                  SIZE_MAX, sq_read_perm);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, SIZE_MAX, sq_read_perm,
+                   SQ_PERM_LIST_REPO, "i", repo_id);
 }
 
 static int sqi_perm_list_account(struct meta *m, struct pool *p, struct ident_perm **out,
                                  size_t *out_n, int64_t account_id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_PERM_LIST_ACCOUNT, "i", account_id);
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st,
-                                  SIZE_MAX, sq_read_perm);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, SIZE_MAX, sq_read_perm,
+                   SQ_PERM_LIST_ACCOUNT, "i", account_id);
 }
 
 /* --- effective rights -------------------------------------------------------- */

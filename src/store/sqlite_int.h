@@ -257,6 +257,11 @@ int sq_exec(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fm
 /* Runs a statement and writes the first column of its first row to *out
  * (out may be NULL: an existence check); ERR_NOTFOUND when no row. */
 int sq_int64(struct sq_conn *c, int64_t *out, enum sq_stmt id, const char *fmt, ...);
+/* va_list forms of sq_query, sq_exec and sq_int64 (ap is consumed). */
+int sq_query_v(struct sq_conn *c, struct sq_cur **out, enum sq_stmt id, const char *fmt,
+               va_list ap);
+int sq_exec_v(struct sq_conn *c, int *out_changes, enum sq_stmt id, const char *fmt, va_list ap);
+int sq_int64_v(struct sq_conn *c, int64_t *out, enum sq_stmt id, const char *fmt, va_list ap);
 /* Starts a write transaction that runs as if alone: SQLite takes the write
  * lock (BEGIN IMMEDIATE), PostgreSQL runs it SERIALIZABLE. Every success
  * must be paired with sq_end(); callers loop while sq_end() returns
@@ -311,6 +316,35 @@ int sq_read_one(void *out, size_t elem, struct sq_conn *c, struct pool *p, struc
  * NULL) is set when another row follows. Resets st. */
 int sq_read_rows(void **out, size_t *out_n, int *out_more, size_t elem, struct sq_conn *c,
                  struct pool *p, struct sq_cur *st, size_t limit, sq_row_fn fn);
+
+/* --- sqlite_run.c: one statement on this thread's connection for m -------- */
+/* sq_exec on m's connection, outside any explicit transaction. */
+int sq_m_exec(struct meta *m, int *out_changes, enum sq_stmt id, const char *fmt, ...);
+/* sq_exec on m's connection inside a write transaction (sq_begin/sq_end,
+ * run again on SQ_RETRY); *out_changes (may be NULL) is written on success. */
+int sq_m_exec_tx(struct meta *m, int *out_changes, enum sq_stmt id, const char *fmt, ...);
+/* sq_int64 on m's connection: first column of the first row; ERR_NOTFOUND. */
+int sq_m_int64(struct meta *m, int64_t *out, enum sq_stmt id, const char *fmt, ...);
+/* Runs statement id on m's connection and reads its one row with fn
+ * (sq_read_one). */
+int sq_m_one(void *out, size_t elem, struct meta *m, struct pool *p, sq_row_fn fn,
+             enum sq_stmt id, const char *fmt, ...);
+/* Runs statement id on m's connection and reads at most `limit` rows with fn
+ * into a pool array (sq_read_rows); the caller binds the LIMIT it wants. */
+int sq_m_rows(void **out, size_t *out_n, int *out_more, size_t elem, struct meta *m,
+              struct pool *p, size_t limit, sq_row_fn fn, enum sq_stmt id, const char *fmt, ...);
+/* Runs statement id (one text column) on m's connection into a
+ * NULL-terminated pool array of at most `limit` names (sq_list_names);
+ * out_more may be NULL. */
+int sq_m_names(char ***out, size_t *out_n, int *out_more, struct meta *m, struct pool *p,
+               size_t limit, enum sq_stmt id, const char *fmt, ...);
+/* A transaction body for sq_m_tx: runs its statements on c; must not write
+ * the caller's out-parameters (it may run more than once). */
+typedef int (*sq_tx_fn)(struct sq_conn *c, void *arg);
+/* Runs fn(c, arg) in a write transaction on m's connection, again on
+ * SQ_RETRY; returns fn's error or the commit's. */
+int sq_m_tx(struct meta *m, sq_tx_fn fn, void *arg);
+
 /* Kind (enum ident_kind) of account id; ERR_NOTFOUND. */
 int sq_account_kind(struct sq_conn *c, enum ident_kind *out, int64_t id);
 /* err, or ERR_NOTFOUND when an UPDATE/DELETE changed no row. */

@@ -151,13 +151,8 @@ int sq_team_get(struct meta *m, struct pool *p, struct ident_team *out, int64_t 
 int sq_team_list(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
                  int64_t org_id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_TEAM_LIST, "i", org_id);
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
-                                  read_team);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, SIZE_MAX, read_team,
+                   SQ_TEAM_LIST, "i", org_id);
 }
 
 int sq_team_delete(struct meta *m, int64_t team_id)
@@ -174,13 +169,8 @@ int sq_team_delete(struct meta *m, int64_t team_id)
 int sq_team_members(struct meta *m, struct pool *p, struct ident_account **out, size_t *out_n,
                     int64_t team_id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_TEAM_MEMBERS, "i", team_id);
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
-                                  sq_read_account);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, SIZE_MAX, sq_read_account,
+                   SQ_TEAM_MEMBERS, "i", team_id);
 }
 
 int sq_team_perm_set(struct meta *m, int64_t repo_id, int64_t team_id, enum ident_role role)
@@ -213,37 +203,22 @@ int sq_team_perm_delete(struct meta *m, int64_t repo_id, int64_t team_id)
 int sq_team_perm_list_repo(struct meta *m, struct pool *p, struct ident_perm **out,
                            size_t *out_n, int64_t repo_id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_TEAM_PERM_LIST_REPO, "i", repo_id);
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
-                                  read_team_perm);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, SIZE_MAX, read_team_perm,
+                   SQ_TEAM_PERM_LIST_REPO, "i", repo_id);
 }
 
 int sq_team_perm_list_team(struct meta *m, struct pool *p, struct ident_perm **out,
                            size_t *out_n, int64_t team_id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_TEAM_PERM_LIST_TEAM, "i", team_id);
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
-                                  read_team_perm);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, SIZE_MAX, read_team_perm,
+                   SQ_TEAM_PERM_LIST_TEAM, "i", team_id);
 }
 
 int sq_team_list_member(struct meta *m, struct pool *p, struct ident_team **out, size_t *out_n,
                         int64_t org_id, int64_t account_id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_TEAM_LIST_MEMBER, "ii", org_id, account_id);
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
-                                  read_team);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, SIZE_MAX, read_team,
+                   SQ_TEAM_LIST_MEMBER, "ii", org_id, account_id);
 }
 
 /* --- prototypes -------------------------------------------------------------- */
@@ -290,24 +265,14 @@ int sq_proto_add(struct meta *m, int64_t *out_id, const struct ident_proto *pr)
 int sq_proto_list(struct meta *m, struct pool *p, struct ident_proto **out, size_t *out_n,
                   int64_t org_id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_PROTO_LIST, "i", org_id);
-  return err ? err : sq_read_rows((void **)out, out_n, NULL, sizeof(**out), c, p, st, SIZE_MAX,
-                                  read_proto);
+  return sq_m_rows((void **)out, out_n, NULL, sizeof(**out), m, p, SIZE_MAX, read_proto,
+                   SQ_PROTO_LIST, "i", org_id);
 }
 
 int sq_proto_get(struct meta *m, struct pool *p, struct ident_proto *out, int64_t org_id,
                  int64_t id)
 {
-  struct sq_conn *c;
-  struct sq_cur *st;
-  int err = sq_conn_get(&c, m);
-  if (!err)
-    err = sq_query(c, &st, SQ_PROTO_GET, "ii", org_id, id);
-  return err ? err : sq_read_one(out, sizeof(*out), c, p, st, read_proto);
+  return sq_m_one(out, sizeof(*out), m, p, read_proto, SQ_PROTO_GET, "ii", org_id, id);
 }
 
 int sq_proto_set_role(struct meta *m, int64_t org_id, int64_t id, enum ident_role role)

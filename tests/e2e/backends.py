@@ -195,6 +195,7 @@ class Session:
         self.s3 = None
         self.tmp = None
         self.by_dir = {}  # realpath of a data dir -> (database name, bucket)
+        self.tmpdirs = []  # removed by close()
 
     def s3rver(self):
         with self.lock:
@@ -266,6 +267,9 @@ class Session:
             self.s3.stop()
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.s3 = None
+        for d in self.tmpdirs:
+            shutil.rmtree(d, ignore_errors=True)
+        self.tmpdirs = []
 
 
 SESSION = Session()

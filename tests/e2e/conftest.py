@@ -22,8 +22,9 @@ if backends.pg_s3():
     # deployment do, so CLI runs (`wharf admin bootstrap` in helpers) find it too.
     if not backends.PG:
         raise RuntimeError("WHARF_TEST_BACKEND=pg-s3 needs WHARF_TEST_PG (scripts/test.sh)")
-    os.environ.setdefault("WHARF_KEY_FILE",
-                          os.path.join(tempfile.mkdtemp(prefix="wharf-key-"), "wharf.key"))
+    if "WHARF_KEY_FILE" not in os.environ:
+        backends.SESSION.tmpdirs.append(tempfile.mkdtemp(prefix="wharf-key-"))
+        os.environ["WHARF_KEY_FILE"] = os.path.join(backends.SESSION.tmpdirs[-1], "wharf.key")
 
 
 def free_port():

@@ -110,6 +110,13 @@ def test_tags_bad_n_is_400(reg, tagged, n):
     assert r.status_code == 400, describe(r)
 
 
+@pytest.mark.parametrize("path", ["/v2/{repo}/tags/list?last=%ff%fe", "/v2/_catalog?last=%ff"])
+def test_last_not_utf8_is_400_on_every_engine(reg, tagged, path):
+    # PostgreSQL refuses such text outright; both engines answer the same 400
+    r = reg.get(path.format(repo=tagged))
+    assert_error(r, 400, ("UNSUPPORTED",))
+
+
 @pytest.mark.parametrize("n", ["2147483648", "9223372036854775807", "99999999999999999999999999"])
 def test_tags_huge_n(reg, tagged, n):
     r = reg.get(f"/v2/{tagged}/tags/list", params={"n": n})

@@ -78,7 +78,8 @@ def test_index_and_assets_headers(wharf):
     assert CSP <= csp_directives(missing)
     assert requests.get(f"{wharf.url}/ui/../etc/passwd", timeout=10).status_code in (400, 404)
     # the UI never writes HTML from strings
-    for name in ("app.js", "dom.js", "page_robots.js", "page_robot.js", "page_logs.js",
+    for name in ("app.js", "dom.js", "dialog.js", "page_org.js", "page_repos.js", "robot_teams.js",
+                 "page_robots.js", "page_robot.js", "page_logs.js",
                  "page_perms.js", "page_teams.js", "page_team.js", "page_apps.js", "page_app.js",
                  "robot_fed.js", "entity.js", "chart.js"):
         text = requests.get(f"{wharf.url}/ui/{name}", timeout=10).text
@@ -181,7 +182,8 @@ def test_ui_in_a_browser(wharf, tmp_path):
     assert perms["deployers"]["role"] == "admin", perms
     members = requests.get(f"{api}/organization/acme/team/deployers/members", headers=bearer,
                            timeout=10).json()["members"]
-    assert [m["name"] for m in members] == ["acme+scripty"], members
+    # scripty added on the team page, kbd in the keyboard-made robot's dialog
+    assert sorted(m["name"] for m in members) == ["acme+kbd", "acme+scripty"], members
     teams = requests.get(f"{api}/organization/acme", headers=bearer, timeout=10).json()["teams"]
     assert "temp" not in teams and teams["deployers"]["description"].startswith("<script>")
 
@@ -194,5 +196,6 @@ def test_ui_in_a_browser(wharf, tmp_path):
     for name in ("signin", "organizations", "repositories", "robots", "robot-detail",
                  "robot-kubernetes", "create-robot-dialog", "usage", "usage-chart",
                  "robot-regenerated", "robots-phone", "robot-edit", "robot-federation", "team",
-                 "teams", "repo-permissions", "oauth-token-created", "oauth-tokens"):
+                 "teams", "repo-permissions", "oauth-token-created", "oauth-tokens",
+                 "create-robot-keyboard", "robot-teams", "overview", "usage-phone"):
         assert f"{name}.png" in shots, name

@@ -136,7 +136,7 @@ async function teams(page) {
 // The repository's permissions: users/robots and teams, change, remove, grant.
 async function repoPermissions(page) {
   step('repository permissions');
-  await page.goto(`${URL0}/#/org/${ORG}`);
+  await page.goto(`${URL0}/#/org/${ORG}/repos`);
   await page.getByRole('link', { name: `Permissions of ${ORG}/app` }).click();
   await page.getByRole('heading', { name: `${ORG}/app: permissions` }).waitFor();
   const robot = page.locator(`#repo-perms tr[data-entity="${ORG}+puller"]`);
@@ -211,11 +211,220 @@ async function oauthTokens(page) {
   Object.assign(state, { api_token: keep, revoked_api_token: gone });
 }
 
+// A hand-written, axe-like basic check on the page as it is: every form
+// control has an accessible name (label, aria-label or aria-labelledby),
+// every button has text or aria-label, every image has alt.
+async function a11y(page, where) {
+  const problems = await page.evaluate(() => {
+    const out = [];
+    const text = (el) => (el && el.textContent ? el.textContent.trim() : '');
+    const desc = (el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.name ? `[name=${el.name}]` : ''}`;
+    const named = (el) => {
+      if ((el.getAttribute('aria-label') || '').trim()) return true;
+      const ids = (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean);
+      if (ids.some((id) => text(document.getElementById(id)))) return true;
+      return [...(el.labels || [])].some((l) => text(l));
+    };
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (el.type === 'hidden' || el.getAttribute('aria-hidden') === 'true') continue;
+      if (!named(el)) out.push(`unlabelled ${desc(el)}`);
+    }
+    for (const b of document.querySelectorAll('button, [role="button"], [role="tab"]'))
+      if (!text(b) && !(b.getAttribute('aria-label') || '').trim()) out.push(`nameless ${desc(b)}`);
+    for (const img of document.querySelectorAll('img'))
+      if (!img.hasAttribute('alt')) out.push(`img without alt ${img.src}`);
+    return out;
+  });
+  assert.deepEqual(problems, [], `accessibility basics on ${where}`);
+}
+
+// Tab (or Shift+Tab) until the focused element matches `sel`.
+async function tabTo(page, sel, max = 60, back = false) {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate((s) => Boolean(document.activeElement && document.activeElement.matches(s)), sel))
+      return;
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`Tab never reached ${sel}`);
+}
+
+const focused = (page) => page.evaluate(() => {
+  const a = document.activeElement;
+  return { id: a.id, tag: a.tagName, inDialog: Boolean(a.closest('dialog[open]')) };
+});
+
+// From sign-in to a created robot with the keyboard only, in a fresh session.
+async function keyboardRobot(context) {
+  step('keyboard only: sign in, open the dialog, trap, Escape, create');
+  const page = await context.browser().newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(15000);
+  try {
+    await page.goto(`${URL0}/`);
+    await page.waitForURL(/#\/signin$/);
+    await a11y(page, 'sign-in');
+    await tabTo(page, 'input[name="username"]');
+    await page.keyboard.type(env('WHARF_USER'));
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(env('WHARF_PASSWORD'));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Organizations' }).waitFor();
+    await tabTo(page, `a[href="#/org/${ORG}/robots"]`);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `${ORG}: Robot Accounts` }).waitFor();
+    await tabTo(page, '#new-robot');
+    await page.keyboard.press('Enter');
+    const dlg = page.locator('dialog#create-robot');
+    await dlg.waitFor();
+    assert.equal((await focused(page)).tag, 'INPUT', 'the name field has focus');
+    await a11y(page, 'create robot dialog');
+    // focus stays inside the dialog, both ways round
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('Tab');
+      assert.ok((await focused(page)).inDialog, `Tab ${i + 1} left the dialog`);
+    }
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Shift+Tab');
+      assert.ok((await focused(page)).inDialog, `Shift+Tab ${i + 1} left the dialog`);
+    }
+    await page.keyboard.press('Escape');
+    await dlg.waitFor({ state: 'hidden' });
+    assert.equal((await focused(page)).id, 'new-robot', 'focus returns to the opener');
+    await page.keyboard.press('Space');
+    await dlg.waitFor();
+    await page.keyboard.type('kbd');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('made with the keyboard');
+    await tabTo(page, 'select[data-repo="app"]');
+    await page.keyboard.press('ArrowDown'); // none -> read
+    assert.equal(await dlg.locator('select[data-repo="app"]').inputValue(), 'read');
+    await tabTo(page, 'input[data-team="deployers"]');
+    await page.keyboard.press('Space');
+    assert.ok(await dlg.locator('input[data-team="deployers"]').isChecked());
+    await shot(page, 'create-robot-keyboard');
+    await tabTo(page, 'dialog button[type="submit"]');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`#/org/${ORG}/robots/kbd$`));
+    await page.locator('#robot-teams li[data-team="deployers"]').waitFor();
+    assert.equal(await page.locator(`#robot-perms tr[data-repo="${ORG}/app"] select`).inputValue(), 'read');
+  } finally {
+    await page.close();
+  }
+}
+
+// The robot page's Teams section: remove, add back; the list names the teams.
+async function robotTeams(page) {
+  step('robot teams: remove and add');
+  await page.goto(`${URL0}/#/org/${ORG}/robots/kbd`);
+  const li = page.locator('#robot-teams li[data-team="deployers"]');
+  await li.waitFor();
+  await li.getByRole('button', { name: `Remove ${ORG}+kbd from team deployers` }).click();
+  await page.locator('p#robot-teams', { hasText: 'Not in any team.' }).waitFor();
+  await page.getByLabel('Team', { exact: true }).selectOption('deployers');
+  await page.getByRole('button', { name: 'Add to team' }).click();
+  await li.waitFor();
+  await a11y(page, 'robot detail');
+  await page.locator('section', { has: page.locator('#robot-teams') }).screenshot({ path: path.join(OUT, 'robot-teams.png') });
+  await page.goto(`${URL0}/#/org/${ORG}/robots`);
+  await page.locator(`#robots tr[data-robot="${ORG}+kbd"] td.teams`, { hasText: 'deployers' }).waitFor();
+}
+
+// The overview: counts, expiring and unused robots, recent activity.
+async function overview(page) {
+  step('organization overview');
+  await page.goto(`${URL0}/#/org/${ORG}`);
+  await page.getByRole('heading', { name: `${ORG}: overview` }).waitFor();
+  const n = async (k) => (await page.locator(`[data-count="${k}"] .big`).textContent()).trim();
+  const api = await page.evaluate(async (org) => {
+    const m = await import('/ui/api.js');
+    const robots = await m.get(`/api/v1/organization/${org}/robots`, { token: 'false' });
+    const o = await m.get(`/api/v1/organization/${org}`);
+    return { robots: robots.robots.length, teams: Object.keys(o.teams).length };
+  }, ORG);
+  assert.equal(await n('repositories'), '1');
+  assert.equal(await n('robots'), String(api.robots));
+  assert.equal(await n('teams'), String(api.teams));
+  await page.locator(`#expiring li[data-robot="${ORG}+deployer"]`).waitFor();
+  assert.equal(await page.locator(`#expiring li[data-robot="${ORG}+puller"]`).count(), 0);
+  await page.locator(`#unused-robots li[data-robot="${ORG}+deployer"]`).waitFor();
+  assert.equal(await page.locator(`#unused-robots li[data-robot="${ORG}+puller"]`).count(), 0);
+  const rows = page.locator('#recent tbody tr');
+  await rows.first().waitFor();
+  assert.ok(await rows.count() <= 10 && await rows.count() >= 1);
+  await page.locator('#recent tr[data-kind="pull_repo"]').first().waitFor();
+  await shot(page, 'overview');
+}
+
+// Repositories: tags with digest, last modified, pull command; visibility.
+async function repositories(page) {
+  step('repositories with tags, pull commands and visibility');
+  await page.goto(`${URL0}/#/org/${ORG}/repos`);
+  const repo = page.locator('#repos section[data-repo="app"]');
+  const v1 = repo.locator('tr[data-tag="v1"]');
+  await v1.waitFor();
+  const digest = await v1.locator('[data-digest]').getAttribute('data-digest');
+  assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(await v1.locator('[data-digest]').textContent(), digest.slice(0, 19), 'short digest');
+  await v1.getByRole('button', { name: 'Copy digest of app:v1' }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), digest);
+  const cmd = `podman pull --tls-verify=false ${new URL(URL0).host}/${ORG}/app:v1`;
+  assert.equal(await v1.locator('code.pullcmd').textContent(), cmd);
+  await v1.getByRole('button', { name: 'Copy pull command for app:v1' }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), cmd);
+  const today = new Date();
+  const p2 = (x) => String(x).padStart(2, '0');
+  assert.match(await v1.locator('td').nth(1).textContent(),
+    new RegExp(`^${today.getFullYear()}-${p2(today.getMonth() + 1)}-`), 'last modified from the push');
+  await repo.locator('tr[data-tag="v2"]').waitFor();
+  await shot(page, 'repositories');
+  assert.equal(await repo.locator('[data-visibility]').textContent(), 'private');
+  page.once('dialog', (d) => d.accept());
+  await repo.getByRole('button', { name: `Make ${ORG}/app public` }).click();
+  await page.getByText(`${ORG}/app is now public.`).waitFor();
+  await repo.locator('[data-visibility="public"]').waitFor();
+  const pub = await page.evaluate(async () => (await (await fetch('/api/v1/repository/acme/app')).json()).is_public);
+  assert.equal(pub, true);
+  await repo.getByRole('button', { name: `Make ${ORG}/app private` }).click();
+  await repo.locator('[data-visibility="private"]').waitFor();
+}
+
+// Every page at 390 px: no horizontal overflow, the a11y basics; phone
+// screenshots of the robots and usage pages.
+async function everyPage(page) {
+  step('every page at phone width');
+  await page.setViewportSize({ width: 390, height: 844 });
+  const teamHref = `#/org/${ORG}/teams/deployers`;
+  const appHref = await page.evaluate(async (org) => {
+    const m = await import('/ui/api.js');
+    const a = await m.get(`/api/v1/organization/${org}/applications`);
+    return `#/org/${org}/apps/${a.applications[0].client_id}`;
+  }, ORG);
+  const pages = [['#/', 'organizations'], [`#/org/${ORG}`, 'overview'], [`#/org/${ORG}/repos`, 'repositories'],
+    [`#/org/${ORG}/repo/app`, 'repo-permissions'], [`#/org/${ORG}/robots`, 'robots'],
+    [`#/org/${ORG}/robots/puller`, 'robot-detail'], [`#/org/${ORG}/teams`, 'teams'], [teamHref, 'team'],
+    [`#/org/${ORG}/apps`, 'apps'], [appHref, 'app'], [`#/org/${ORG}/logs`, 'usage']];
+  for (const [href, name] of pages) {
+    await page.goto(`${URL0}/${href}`);
+    await page.waitForFunction(() => !document.querySelector('main > p.muted:only-child') &&
+      document.querySelector('main h1'));
+    await page.waitForLoadState('networkidle');
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (w > 390) await shot(page, `OVERFLOW-${name}`);
+    assert.ok(w <= 390, `${name} is ${w}px wide at 390`);
+    await a11y(page, name);
+    if (name === 'robots' || name === 'usage') await shot(page, `${name}-phone`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
 async function setup(page, context) {
   step('sign-in page');
   await page.goto(`${URL0}/`);
   await page.waitForURL(/#\/signin$/);
   await shot(page, 'signin');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'sign-in fits a phone');
+  await a11y(page, 'sign-in');
+  await page.setViewportSize({ width: 1280, height: 800 });
   await signIn(page);
 
   step('create organization');
@@ -223,10 +432,13 @@ async function setup(page, context) {
   await page.getByRole('button', { name: 'Create organization' }).click();
   await page.waitForURL(new RegExp(`#/org/${ORG}$`));
 
+  await page.getByRole('heading', { name: `${ORG}: overview` }).waitFor();
+
   step('create repository');
+  await page.locator('#nav').getByRole('link', { name: 'Repositories' }).click();
   await page.getByLabel('Name', { exact: true }).fill('app');
   await page.getByRole('button', { name: 'Create repository' }).click();
-  await page.locator('#repos tr[data-repo="app"]').waitFor();
+  await page.locator('#repos section[data-repo="app"]').waitFor();
 
   step('create robot with read on acme/app');
   await createRobotViaDialog(page, 'puller', 'pulls app for the cluster', ['app', 'read']);
@@ -320,15 +532,14 @@ async function setup(page, context) {
   await shot(page, 'robots');
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, 'robots-phone');
-  await page.goto(`${URL0}/#/org/${ORG}`);
+  await page.goto(`${URL0}/#/org/${ORG}/repos`);
   await page.locator('#repos').waitFor();
   await page.setViewportSize({ width: 1280, height: 800 });
   await teams(page);
+  await keyboardRobot(context);
+  await robotTeams(page);
   await repoPermissions(page);
   await oauthTokens(page);
-  await page.goto(`${URL0}/#/org/${ORG}`);
-  await page.locator('#repos').waitFor();
-  await shot(page, 'repositories');
   await page.goto(`${URL0}/#/`);
   await page.getByRole('heading', { name: 'Organizations' }).waitFor();
   await shot(page, 'organizations');
@@ -395,6 +606,9 @@ async function usage(page) {
   await page.getByRole('button', { name: 'Hide' }).click();
   await shot(page, 'robot-regenerated');
   Object.assign(state, { old_token: oldToken, new_token: newToken });
+  await overview(page);
+  await repositories(page);
+  await everyPage(page);
 }
 
 const browser = await chromium.launch({
