@@ -1,14 +1,13 @@
 /* Audit retention thread (audit/retention.h). */
 #include "audit/retention.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "store/audit_store.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/ticker.h"
 #include "util/timeutil.h"
 
 #define DAY 86400
@@ -16,11 +15,7 @@
 struct audit_retention {
   struct meta *meta;
   long days;
-  unsigned interval;
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int stop;
+  struct ticker *ticker;
 };
 
 int audit_retention_run(struct meta *m, int64_t now, long days, int64_t *out_deleted)
@@ -45,24 +40,12 @@ int audit_retention_run(struct meta *m, int64_t now, long days, int64_t *out_del
   return rc;
 }
 
-static void *retention_main(void *arg)
+static void retention_tick(void *arg)
 {
   struct audit_retention *r = arg;
-  pthread_mutex_lock(&r->mu);
-  while (!r->stop) {
-    pthread_mutex_unlock(&r->mu);
-    int rc = audit_retention_run(r->meta, time_now(), r->days, NULL);
-    if (rc)
-      LOG(LOG_WARN, "audit: retention pass failed: %s", err_str(rc));
-    pthread_mutex_lock(&r->mu);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += r->interval;
-    while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &ts) != ETIMEDOUT)
-      ;
-  }
-  pthread_mutex_unlock(&r->mu);
-  return NULL;
+  int rc = audit_retention_run(r->meta, time_now(), r->days, NULL);
+  if (rc)
+    LOG(LOG_WARN, "audit: retention pass failed: %s", err_str(rc));
 }
 
 int audit_retention_start(struct audit_retention **out, struct meta *m, long days,
@@ -73,14 +56,10 @@ int audit_retention_start(struct audit_retention **out, struct meta *m, long day
     return ERR_NOMEM;
   r->meta = m;
   r->days = days;
-  r->interval = interval_s ? interval_s : 1;
-  pthread_mutex_init(&r->mu, NULL);
-  pthread_cond_init(&r->cv, NULL);
-  if (pthread_create(&r->thread, NULL, retention_main, r) != 0) {
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
+  int rc = ticker_start(&r->ticker, interval_s, 1, retention_tick, r);
+  if (rc) {
     free(r);
-    return ERR_INTERNAL;
+    return rc;
   }
   *out = r;
   return 0;
@@ -90,12 +69,6 @@ void audit_retention_stop(struct audit_retention *r)
 {
   if (!r)
     return;
-  pthread_mutex_lock(&r->mu);
-  r->stop = 1;
-  pthread_cond_signal(&r->cv);
-  pthread_mutex_unlock(&r->mu);
-  pthread_join(r->thread, NULL);
-  pthread_mutex_destroy(&r->mu);
-  pthread_cond_destroy(&r->cv);
+  ticker_stop(r->ticker);
   free(r);
 }

@@ -322,3 +322,26 @@ int cli_robot_path(char *out, size_t len, struct cli_call *x, const char *robot)
   }
   return bad ? cli_usage_error(x, "robot name too long") : 0;
 }
+
+int cli_robots_get(json_t **out, struct cli_call *x, const char *ns, const char *query)
+{
+  char path[1024], probe[600], what[300];
+  snprintf(probe, sizeof(probe), "%s+xx", ns);
+  int rc = cli_robot_path(path, sizeof(path), x, probe);
+  if (rc)
+    return rc;
+  path[strlen(path) - 3] = '\0'; /* …/robots/xx → …/robots */
+  size_t n = strlen(path);
+  snprintf(path + n, sizeof(path) - n, "%s", query);
+  snprintf(what, sizeof(what), "robots of %s", ns);
+  return client_call(out, x->c, "GET", path, NULL, what);
+}
+
+int cli_next_page(char *next, size_t len, const json_t *resp)
+{
+  const char *np = json_string_value(json_object_get(resp, "next_page"));
+  int more = np && *np && strlen(np) < len;
+  if (more)
+    snprintf(next, len, "%s", np);
+  return more;
+}

@@ -75,6 +75,13 @@ int cli_duration(int64_t *out, const char *s);
  * when NS is an org, user/robots/NAME when NS is the caller. Prints the
  * problem and returns an exit status otherwise. */
 int cli_robot_path(char *out, size_t len, struct cli_call *x, const char *robot);
+/* GET the robots of namespace ns (organization or the caller's user) with
+ * query appended ("?token=false..."); *out is the response, the caller's
+ * to json_decref. Prints the problem and returns an exit status otherwise. */
+int cli_robots_get(json_t **out, struct cli_call *x, const char *ns, const char *query);
+/* Copies resp's next_page token into next[len] and returns 1 when there is
+ * a further page (a token too long for next ends the paging: 0). */
+int cli_next_page(char *next, size_t len, const json_t *resp);
 
 /* The groups, for completion and the top-level help (NULL-terminated). */
 extern const struct cli_group *const cli_groups[];

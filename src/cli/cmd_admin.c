@@ -12,6 +12,7 @@
 #include "auth/password.h"
 #include "auth/token.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "store/ident.h"
 #include "store/meta.h"
 #include "util/err.h"
@@ -145,15 +146,11 @@ static int cmd_bootstrap(int argc, char **argv)
     case 'k': key = optarg; break;
     case 'h': bootstrap_usage(stdout); return 0;
     default:
-      cli_error("unknown or incomplete option '%s'; see 'wharf admin bootstrap --help'",
-                argv[optind - 1]);
-      return 2;
+      return cli_bad_option("admin bootstrap", argv);
     }
   }
-  if (optind < argc) {
-    cli_error("unexpected argument '%s'; see 'wharf admin bootstrap --help'", argv[optind]);
+  if (cli_extra_args("admin bootstrap", argc, argv))
     return 2;
-  }
   if (!user) {
     cli_error("--username NAME is required; see 'wharf admin bootstrap --help'");
     return 2;

@@ -17,6 +17,7 @@
 
 #include "blob/blob.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/progress.h"
 #include "store/gc_store.h"
 #include "store/meta.h"
@@ -329,15 +330,11 @@ int cmd_fsck(int argc, char **argv)
     case 'j': f.as_json = 1; break;
     case 'h': fsck_usage(stdout); return 0;
     default:
-      cli_error("unknown or incomplete option '%s'; see 'wharf admin fsck --help'",
-                argv[optind - 1]);
-      return 2;
+      return cli_bad_option("admin fsck", argv);
     }
   }
-  if (optind < argc) {
-    cli_error("unexpected argument '%s'; see 'wharf admin fsck --help'", argv[optind]);
+  if (cli_extra_args("admin fsck", argc, argv))
     return 2;
-  }
   if (cli_open_stores(&f.m, &f.bs, db, storage))
     return 2;
   f.p = pool_new();

@@ -10,6 +10,7 @@
 
 #include "blob/blob.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/progress.h"
 #include "registry/gc.h"
 #include "store/meta.h"
@@ -135,15 +136,11 @@ int cmd_gc(int argc, char **argv)
     case 'j': as_json = 1; break;
     case 'h': gc_usage(stdout); return 0;
     default:
-      cli_error("unknown or incomplete option '%s'; see 'wharf admin gc --help'",
-                argv[optind - 1]);
-      return 2;
+      return cli_bad_option("admin gc", argv);
     }
   }
-  if (optind < argc) {
-    cli_error("unexpected argument '%s'; see 'wharf admin gc --help'", argv[optind]);
+  if (cli_extra_args("admin gc", argc, argv))
     return 2;
-  }
   struct meta *m = NULL;
   struct blob_store *bs = NULL;
   if (cli_open_stores(&m, &bs, db, storage))

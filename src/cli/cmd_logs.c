@@ -90,10 +90,7 @@ static int fetch(json_t *out, struct cli_call *x, const struct logs_q *q, const 
     json_array_foreach(json_object_get(resp, "logs"), i, e)
       if (keep(q, e) && json_array_size(out) < max)
         json_array_append(out, e);
-    const char *np = json_string_value(json_object_get(resp, "next_page"));
-    int more = np && *np && strlen(np) < sizeof(next);
-    if (more)
-      snprintf(next, sizeof(next), "%s", np);
+    int more = cli_next_page(next, sizeof(next), resp);
     json_decref(resp);
     if (!more)
       break;

@@ -21,6 +21,7 @@
 
 #include "blob/blob.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "store/meta.h"
 #include "store/meta_copy.h"
 #include "util/digest.h"
@@ -453,15 +454,11 @@ int cmd_migrate(int argc, char **argv)
     case 'V': g.verify_existing = 1; break;
     case 'h': usage(stdout); return 0;
     default:
-      cli_error("unknown or incomplete option '%s'; see 'wharf admin migrate --help'",
-                argv[optind - 1]);
-      return 2;
+      return cli_bad_option("admin migrate", argv);
     }
   }
-  if (optind < argc) {
-    cli_error("unexpected argument '%s'; see 'wharf admin migrate --help'", argv[optind]);
+  if (cli_extra_args("admin migrate", argc, argv))
     return 2;
-  }
   if (!g.from_db || !g.from_storage || !g.db || !*g.db || !g.storage || !*g.storage) {
     cli_error("--from-db, --from-storage, --db and --storage are all required (--db and "
               "--storage may come from WHARF_DB and WHARF_STORAGE); see 'wharf admin migrate --help'");

@@ -58,10 +58,7 @@ static int fetch_all(json_t *all, struct cli_call *x, const char *ns)
     if (rc)
       return rc;
     json_array_extend(all, json_object_get(resp, "repositories"));
-    const char *np = json_string_value(json_object_get(resp, "next_page"));
-    int more = np && *np && strlen(np) < sizeof(next);
-    if (more)
-      snprintf(next, sizeof(next), "%s", np);
+    int more = cli_next_page(next, sizeof(next), resp);
     json_decref(resp);
     if (!more)
       break;

@@ -64,18 +64,9 @@ static int robot_create(struct cli_call *x)
 
 static int robot_list(struct cli_call *x)
 {
-  char path[1024], what[300];
-  const char *ns = x->argv[0];
-  char probe[600];
-  snprintf(probe, sizeof(probe), "%s+xx", ns);
-  int rc = cli_robot_path(path, sizeof(path), x, probe);
-  if (rc)
-    return rc;
-  path[strlen(path) - 3] = '\0';   /* …/robots/xx → …/robots */
-  strncat(path, "?token=false&permissions=true", sizeof(path) - strlen(path) - 1);
-  snprintf(what, sizeof(what), "robots of %s", ns);
   json_t *resp = NULL;
-  if ((rc = client_call(&resp, x->c, "GET", path, NULL, what)) != 0)
+  int rc = cli_robots_get(&resp, x, x->argv[0], "?token=false&permissions=true");
+  if (rc)
     return rc;
   json_t *robots = json_object_get(resp, "robots");
   if (x->json) {

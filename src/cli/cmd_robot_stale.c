@@ -29,21 +29,15 @@ static int parse_days(long *out, const char *s)
 
 int cli_robot_stale(struct cli_call *x)
 {
-  char path[1024], probe[600], what[300];
   const char *ns = x->argv[0], *d = cli_opt(x, "days");
   long days = STALE_DAYS_DEFAULT;
   if (d && parse_days(&days, d))
     return cli_usage_error(x, "--days takes a number of days from 0 to 36500");
-  snprintf(probe, sizeof(probe), "%s+xx", ns);
-  int rc = cli_robot_path(path, sizeof(path), x, probe);
-  if (rc)
-    return rc;
-  path[strlen(path) - 3] = '\0'; /* …/robots/xx → …/robots */
-  size_t n = strlen(path);
-  snprintf(path + n, sizeof(path) - n, "?token=false&unused_days=%ld", days);
-  snprintf(what, sizeof(what), "robots of %s", ns);
+  char query[64];
+  snprintf(query, sizeof(query), "?token=false&unused_days=%ld", days);
   json_t *resp = NULL;
-  if ((rc = client_call(&resp, x->c, "GET", path, NULL, what)) != 0)
+  int rc = cli_robots_get(&resp, x, ns, query);
+  if (rc)
     return rc;
   json_t *robots = json_object_get(resp, "robots");
   if (x->json) {

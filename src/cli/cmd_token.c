@@ -13,6 +13,7 @@
 #include "auth/apitoken.h"
 #include "auth/keys.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "store/ident.h"
 #include "store/meta.h"
 #include "util/err.h"
@@ -177,15 +178,11 @@ static int cmd_create(int argc, char **argv)
       }
       break;
     default:
-      cli_error("unknown or incomplete option '%s'; see 'wharf token create --help'",
-                argv[optind - 1]);
-      return 2;
+      return cli_bad_option("token create", argv);
     }
   }
-  if (optind < argc) {
-    cli_error("unexpected argument '%s'; see 'wharf token create --help'", argv[optind]);
+  if (cli_extra_args("token create", argc, argv))
     return 2;
-  }
   if (!o.user) {
     cli_error("--user NAME is required; see 'wharf token create --help'");
     return 2;

@@ -12,8 +12,6 @@
  * Every deletion re-checks its condition in its own write transaction. */
 #include "registry/gc.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -26,6 +24,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/ticker.h"
 #include "util/timeutil.h"
 
 #define GC_PAGE 256
@@ -255,38 +254,20 @@ struct gc_sched {
   struct meta *m;
   struct blob_store *bs;
   struct gc_options o;
-  unsigned interval;
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int stop;
+  struct ticker *ticker;
 };
 
-static void *gc_sched_main(void *arg)
+static void gc_sched_tick(void *arg)
 {
   struct gc_sched *s = arg;
-  pthread_mutex_lock(&s->mu);
-  while (!s->stop) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += s->interval;
-    while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
-      ;
-    if (s->stop)
-      break;
-    pthread_mutex_unlock(&s->mu);
-    struct gc_result r;
-    int rc = gc_run(&r, s->m, s->bs, &s->o, time_now());
-    if (rc)
-      LOG(LOG_WARN, "garbage collection failed: %s", err_str(rc));
-    else if (r.manifests || r.blobs || r.orphans || r.links)
-      LOG(LOG_INFO, "gc: freed %lld blob(s) (%lld bytes), %lld stray object(s), %lld untagged "
-          "manifest(s), %lld link(s)", (long long)r.blobs, (long long)r.bytes,
-          (long long)r.orphans, (long long)r.manifests, (long long)r.links);
-    pthread_mutex_lock(&s->mu);
-  }
-  pthread_mutex_unlock(&s->mu);
-  return NULL;
+  struct gc_result r;
+  int rc = gc_run(&r, s->m, s->bs, &s->o, time_now());
+  if (rc)
+    LOG(LOG_WARN, "garbage collection failed: %s", err_str(rc));
+  else if (r.manifests || r.blobs || r.orphans || r.links)
+    LOG(LOG_INFO, "gc: freed %lld blob(s) (%lld bytes), %lld stray object(s), %lld untagged "
+        "manifest(s), %lld link(s)", (long long)r.blobs, (long long)r.bytes,
+        (long long)r.orphans, (long long)r.manifests, (long long)r.links);
 }
 
 int gc_sched_start(struct gc_sched **out, struct meta *m, struct blob_store *bs,
@@ -299,14 +280,10 @@ int gc_sched_start(struct gc_sched **out, struct meta *m, struct blob_store *bs,
   s->bs = bs;
   s->o = *o;
   s->o.progress = NULL;
-  s->interval = interval ? interval : 1;
-  pthread_mutex_init(&s->mu, NULL);
-  pthread_cond_init(&s->cv, NULL);
-  if (pthread_create(&s->thread, NULL, gc_sched_main, s) != 0) {
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
+  int rc = ticker_start(&s->ticker, interval, 0, gc_sched_tick, s);
+  if (rc) {
     free(s);
-    return ERR_INTERNAL;
+    return rc;
   }
   *out = s;
   return 0;
@@ -316,12 +293,6 @@ void gc_sched_stop(struct gc_sched *s)
 {
   if (!s)
     return;
-  pthread_mutex_lock(&s->mu);
-  s->stop = 1;
-  pthread_cond_signal(&s->cv);
-  pthread_mutex_unlock(&s->mu);
-  pthread_join(s->thread, NULL);
-  pthread_mutex_destroy(&s->mu);
-  pthread_cond_destroy(&s->cv);
+  ticker_stop(s->ticker);
   free(s);
 }

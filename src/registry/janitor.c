@@ -1,7 +1,5 @@
 #include "registry/janitor.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -11,15 +9,12 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/ticker.h"
 #include "util/timeutil.h"
 
 struct janitor {
   struct app *app;
-  unsigned interval;
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int stop;
+  struct ticker *ticker;
 };
 
 struct orphan_ctx {
@@ -74,26 +69,12 @@ int janitor_run_once(struct app *app, int64_t now, size_t *out_removed)
   return rc;
 }
 
-static void *janitor_main(void *arg)
+static void janitor_tick(void *arg)
 {
   struct janitor *j = arg;
-  pthread_mutex_lock(&j->mu);
-  while (!j->stop) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += j->interval;
-    while (!j->stop && pthread_cond_timedwait(&j->cv, &j->mu, &ts) != ETIMEDOUT)
-      ;
-    if (j->stop)
-      break;
-    pthread_mutex_unlock(&j->mu);
-    int rc = janitor_run_once(j->app, time_now(), NULL);
-    if (rc)
-      LOG(LOG_WARN, "upload expiry pass failed: %s", err_str(rc));
-    pthread_mutex_lock(&j->mu);
-  }
-  pthread_mutex_unlock(&j->mu);
-  return NULL;
+  int rc = janitor_run_once(j->app, time_now(), NULL);
+  if (rc)
+    LOG(LOG_WARN, "upload expiry pass failed: %s", err_str(rc));
 }
 
 int janitor_start(struct janitor **out, struct app *app, unsigned interval)
@@ -102,14 +83,10 @@ int janitor_start(struct janitor **out, struct app *app, unsigned interval)
   if (!j)
     return ERR_NOMEM;
   j->app = app;
-  j->interval = interval ? interval : 1;
-  pthread_mutex_init(&j->mu, NULL);
-  pthread_cond_init(&j->cv, NULL);
-  if (pthread_create(&j->thread, NULL, janitor_main, j) != 0) {
-    pthread_mutex_destroy(&j->mu);
-    pthread_cond_destroy(&j->cv);
+  int rc = ticker_start(&j->ticker, interval, 0, janitor_tick, j);
+  if (rc) {
     free(j);
-    return ERR_INTERNAL;
+    return rc;
   }
   *out = j;
   return 0;
@@ -119,12 +96,6 @@ void janitor_stop(struct janitor *j)
 {
   if (!j)
     return;
-  pthread_mutex_lock(&j->mu);
-  j->stop = 1;
-  pthread_cond_signal(&j->cv);
-  pthread_mutex_unlock(&j->mu);
-  pthread_join(j->thread, NULL);
-  pthread_mutex_destroy(&j->mu);
-  pthread_cond_destroy(&j->cv);
+  ticker_stop(j->ticker);
   free(j);
 }

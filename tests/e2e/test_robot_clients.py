@@ -1,6 +1,7 @@
 """Robot accounts with real clients: one robot per purpose, each allowed
 exactly what it was granted (the flow of the robot-accounts guide)."""
 import os
+import time
 
 import requests
 
@@ -94,3 +95,31 @@ def test_regenerated_token_stops_working(wharf, clients_for, tmp_path):  # noqa:
     # deleting the robot ends it at once
     assert api(wharf, "DELETE", "/organization/acme/robots/cicd_puller").status_code == 204
     login(clients, "acme+cicd_puller", new, ok=False)
+
+
+def test_rotation_with_grace_keeps_both_pipelines_working(wharf, clients_for, tmp_path):  # noqa: F811
+    """A cluster pulling with the old token and a pipeline pushing with the
+    new one both work while the grace period runs; then the old one stops."""
+    tokens = setup_org(wharf)
+    clients = clients_for(wharf)
+    src = str(tmp_path / "img")
+    make_image(src, layers=1, seed=11)
+    login(clients, "acme+cicd_pusher", tokens["cicd_pusher"])
+    clients.push(f"oci:{src}:latest", "acme/app:1.0")
+    r = api(wharf, "POST", "/organization/acme/robots/cicd_pusher/regenerate",
+            json={"grace_period": 6})
+    assert r.status_code == 200, r.text
+    old, new = tokens["cicd_pusher"], r.json()["token"]
+    assert new != old and r.json()["previous_token_expires_at"]
+    # pipeline already on the new token pushes; a job still on the old one pushes too
+    login(clients, "acme+cicd_pusher", new)
+    clients.push(f"oci:{src}:latest", "acme/app:2.0")
+    login(clients, "acme+cicd_pusher", old)
+    clients.push(f"oci:{src}:latest", "acme/app:2.1")
+    out = str(tmp_path / "out")
+    clients.pull("acme/app:2.0", f"oci:{out}:latest")
+    time.sleep(7)
+    # grace over: the old token is refused at login, the new one still pushes
+    login(clients, "acme+cicd_pusher", old, ok=False)
+    login(clients, "acme+cicd_pusher", new)
+    clients.push(f"oci:{src}:latest", "acme/app:3.0")

@@ -20,6 +20,8 @@
 #include "util/base64.h"
 #include "util/err.h"
 
+#include "keys_fixture.h"
+
 #define NOW 1700000000
 #define AUD "registry.example.com"
 
@@ -28,23 +30,13 @@ struct fx {
   struct keys *k, *k2;
 };
 
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  (void)sb, (void)flag, (void)ftw;
-  return remove(path);
-}
-
 static int setup(void **state)
 {
   struct fx *f = calloc(1, sizeof(*f));
   assert_non_null(f);
-  snprintf(f->dir, sizeof(f->dir), "/tmp/wharf-jwt-XXXXXX");
-  assert_non_null(mkdtemp(f->dir));
-  char path[128], err[256];
-  snprintf(path, sizeof(path), "%s/one.key", f->dir);
-  assert_int_equal(keys_load_or_create(&f->k, path, err, sizeof(err)), 0);
-  snprintf(path, sizeof(path), "%s/two.key", f->dir);
-  assert_int_equal(keys_load_or_create(&f->k2, path, err, sizeof(err)), 0);
+  kfx_mkdir(f->dir, sizeof(f->dir), "jwt");
+  f->k = kfx_key(f->dir, "one.key");
+  f->k2 = kfx_key(f->dir, "two.key");
   *state = f;
   return 0;
 }
@@ -54,7 +46,7 @@ static int teardown(void **state)
   struct fx *f = *state;
   keys_free(f->k);
   keys_free(f->k2);
-  nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+  kfx_rmdir(f->dir);
   free(f);
   return 0;
 }

@@ -19,24 +19,19 @@
 #include "auth/keys.h"
 #include "util/err.h"
 
+#include "keys_fixture.h"
+
 struct fx {
   char dir[64];
   char path[160]; /* key file two missing directory levels down */
   struct keys *k;
 };
 
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  (void)sb, (void)flag, (void)ftw;
-  return remove(path);
-}
-
 static int setup(void **state)
 {
   struct fx *f = calloc(1, sizeof(*f));
   assert_non_null(f);
-  snprintf(f->dir, sizeof(f->dir), "/tmp/wharf-keys-XXXXXX");
-  assert_non_null(mkdtemp(f->dir));
+  kfx_mkdir(f->dir, sizeof(f->dir), "keys");
   snprintf(f->path, sizeof(f->path), "%s/a/b/wharf.key", f->dir);
   char err[256] = "";
   assert_int_equal(keys_load_or_create(&f->k, f->path, err, sizeof(err)), 0);
@@ -48,7 +43,7 @@ static int teardown(void **state)
 {
   struct fx *f = *state;
   keys_free(f->k);
-  nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+  kfx_rmdir(f->dir);
   free(f);
   return 0;
 }

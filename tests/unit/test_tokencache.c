@@ -23,6 +23,8 @@
 #include "util/err.h"
 #include "util/pool.h"
 
+#include "keys_fixture.h"
+
 #define NOW 1700000000
 #define LEEWAY 30
 #define MAXLIFE 3660
@@ -32,21 +34,12 @@ struct fx {
   struct keys *k;
 };
 
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  (void)sb, (void)flag, (void)ftw;
-  return remove(path);
-}
-
 static int setup(void **state)
 {
   struct fx *f = calloc(1, sizeof(*f));
   assert_non_null(f);
-  snprintf(f->dir, sizeof(f->dir), "/tmp/wharf-tc-XXXXXX");
-  assert_non_null(mkdtemp(f->dir));
-  char path[128], err[256];
-  snprintf(path, sizeof(path), "%s/k.key", f->dir);
-  assert_int_equal(keys_load_or_create(&f->k, path, err, sizeof(err)), 0);
+  kfx_mkdir(f->dir, sizeof(f->dir), "tc");
+  f->k = kfx_key(f->dir, "k.key");
   *state = f;
   return 0;
 }
@@ -55,7 +48,7 @@ static int teardown(void **state)
 {
   struct fx *f = *state;
   keys_free(f->k);
-  nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+  kfx_rmdir(f->dir);
   free(f);
   return 0;
 }
