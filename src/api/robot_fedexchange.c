@@ -97,9 +97,8 @@ static int issuer_configured(json_t *config, const char *issuer)
 static int grant(struct req *r, const struct fedx *x, const struct ident_account *robot)
 {
   char *tok = NULL;
-  int64_t exp = 0;
-  int rc = robotfed_mint(&tok, &exp, r->app, robot, req_host(r), x->issuer, x->subject,
-                         time_now());
+  int64_t exp = 0, now = time_now();
+  int rc = robotfed_mint(&tok, &exp, r->app, robot, req_host(r), x->issuer, x->subject, now);
   if (rc)
     return api_internal(r, rc, "federated token");
   r->principal.kind = PRINCIPAL_ROBOT; /* the performer of the audit entry */
@@ -110,7 +109,8 @@ static int grant(struct req *r, const struct fedx *x, const struct ident_account
   req_audit(r, "federated_robot_token_exchange", x->ns, NULL,
             json_pack("{s:s, s:s, s:s}", "subject", x->subject, "issuer", x->issuer, "robot",
                       plus ? plus + 1 : robot->name));
-  json_t *body = json_pack("{s:s, s:I}", "token", tok, "expires_in", (json_int_t)ROBOTFED_LIFETIME);
+  json_t *body = json_pack("{s:s, s:I}", "token", tok, "expires_in",
+                           (json_int_t)(exp - now));
   OPENSSL_cleanse(tok, strlen(tok));
   free(tok);
   return req_respond_json(r, 200, body);

@@ -16,7 +16,14 @@ int robotfed_mint(char **out, int64_t *out_exp, struct app *app,
                   const struct ident_account *robot, const char *aud, const char *issuer,
                   const char *subject, int64_t now)
 {
-  int64_t exp = now + ROBOTFED_LIFETIME;
+  /* an organization's maximum robot token lifetime shortens these too */
+  int64_t max = 0, life = ROBOTFED_LIFETIME;
+  int rc = ident_token_lifetime_get(app->meta, &max, robot->owner_id);
+  if (rc && rc != ERR_NOTFOUND)
+    return rc;
+  if (!rc && max > 0 && max < life)
+    life = max;
+  int64_t exp = now + life;
   json_t *claims = json_pack(
     "{s:s, s:s, s:s, s:I, s:I, s:I, s:[], s:{s:i, s:s, s:s}, s:{s:I, s:i, s:s, s:s}}", "iss",
     "quay", "aud", aud ? aud : "", "sub", robot->name, "iat", (json_int_t)now, "nbf",
@@ -26,7 +33,7 @@ int robotfed_mint(char **out, int64_t *out_exp, struct app *app,
   if (!claims)
     return ERR_NOMEM;
   char *tok = NULL;
-  int rc = jwt_sign(&tok, app->keys, claims);
+  rc = jwt_sign(&tok, app->keys, claims);
   json_decref(claims);
   if (rc)
     return rc;

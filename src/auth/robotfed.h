@@ -18,7 +18,8 @@ struct ident_account;
 #define ROBOTFED_LIFETIME 3600
 
 /* Signs a token for robot issued at now because issuer/subject proved who
- * is asking; *out (malloc'd) and its expiry *out_exp. */
+ * is asking, living ROBOTFED_LIFETIME or the owner organization's maximum
+ * robot token lifetime if shorter; *out (malloc'd) and its expiry *out_exp. */
 int robotfed_mint(char **out, int64_t *out_exp, struct app *app,
                   const struct ident_account *robot, const char *aud, const char *issuer,
                   const char *subject, int64_t now);

@@ -11,12 +11,13 @@ import time
 import requests
 
 from conftest import WHARF_BIN
+from httpverbs import HttpVerbs
 from ocihelpers import OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST, error_body_problem
 
 MANIFEST_ACCEPT = ", ".join((OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST))
 
 
-class Client:
+class Client(HttpVerbs):
     """The request helpers of conftest.Wharf over a session of its own
     (requests.Session is not thread-safe), for one thread."""
 
@@ -31,24 +32,6 @@ class Client:
         kw.setdefault("timeout", self.timeout)
         kw.setdefault("allow_redirects", False)
         return self.s.request(method, self.url + path, **kw)
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def head(self, path, **kw):
-        return self.request("HEAD", path, **kw)
-
-    def put(self, path, **kw):
-        return self.request("PUT", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
 
     def close(self):
         self.s.close()

@@ -6,10 +6,11 @@ import requests
 
 from apihelpers import (anonymous, api, assert_api_error, assert_message, create_org,  # noqa: F401
                         create_repo, create_robot, describe, make_user, uniq)
+from httpverbs import HttpVerbs
 from ocihelpers import push_image
 
 
-class PushAs:
+class PushAs(HttpVerbs):
     """Quacks like Wharf for ocihelpers' push helpers, sending other Basic
     credentials on /v2."""
 
@@ -22,21 +23,6 @@ class PushAs:
         kw.setdefault("timeout", 60)
         kw.setdefault("allow_redirects", False)
         return self.session.request(method, self.url + path, **kw)
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def head(self, path, **kw):
-        return self.request("HEAD", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
-
-    def put(self, path, **kw):
-        return self.request("PUT", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.request("PATCH", path, **kw)
 
 
 def team_path(org, team, rest=""):

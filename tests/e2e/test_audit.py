@@ -17,11 +17,12 @@ from apihelpers import (RFC2822_RE, api, create_org, create_repo, create_robot, 
                         db_exec, db_path, describe, registry_auth, uniq)
 from backends import pg_dump
 from conftest import WHARF_BIN
+from httpverbs import HttpVerbs
 from ocihelpers import OCI_MANIFEST, push_image
 from test_postgres import PG, _built_with_libpq, pair, pgdb  # noqa: F401  (fixtures)
 
 
-class As:
+class As(HttpVerbs):
     """A registry client with someone's Basic credentials, shaped like the
     Wharf object the ocihelpers take."""
 
@@ -34,24 +35,6 @@ class As:
         kw.setdefault("timeout", 60)
         kw.setdefault("allow_redirects", False)
         return self.session.request(method, self.url + path, **kw)
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def head(self, path, **kw):
-        return self.request("HEAD", path, **kw)
-
-    def put(self, path, **kw):
-        return self.request("PUT", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
 
 
 def logs(client, path, **params):

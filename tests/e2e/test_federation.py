@@ -166,6 +166,18 @@ def refused(resp, fragment):
     assert fragment in resp.json()["error"], describe(resp)
 
 
+def test_org_maximum_lifetime_shortens_federated_tokens(api, issuer):  # noqa: F811
+    org, repo, robot = federated_robot(api, issuer)
+    r = api.admin.put(f"organization/{org}", {"max_robot_token_lifetime": 600})
+    assert r.status_code == 200, describe(r)
+    r = exchange(api, robot, issuer.token())
+    assert r.status_code == 200, describe(r)
+    assert r.json()["expires_in"] == 600
+    claims = json.loads(unb64u(r.json()["token"].split(".")[1]))
+    assert claims["exp"] - claims["iat"] == 600
+    assert pulls(api, robot, r.json()["token"], repo)
+
+
 @pytest.mark.parametrize("alg", ["RS256", "ES256"])
 def test_good_token_exchanged_and_pulls(api, issuer, alg):  # noqa: F811
     org, repo, robot = federated_robot(api, issuer)
