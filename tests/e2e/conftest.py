@@ -12,6 +12,7 @@ import pytest
 import requests
 
 import backends
+from httpverbs import HttpVerbs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WHARF_BIN = os.environ.get("WHARF_BIN", os.path.join(ROOT, "build", "wharf"))
@@ -33,7 +34,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Wharf:
+class Wharf(HttpVerbs):
     """A running `wharf serve` process."""
 
     def __init__(self, datadir, extra_args=(), env=None, storage=None, db=None):
@@ -140,24 +141,6 @@ class Wharf:
         kw.setdefault("timeout", 60)
         kw.setdefault("allow_redirects", False)
         return self.session.request(method, self.url + path, **kw)
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def head(self, path, **kw):
-        return self.request("HEAD", path, **kw)
-
-    def put(self, path, **kw):
-        return self.request("PUT", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The HTTP verb methods the tests' small clients share: a class with
 request(method, path, **kw) gets get/head/put/post/patch/delete from
-HttpVerbs (conftest.Wharf spells them out itself)."""
+HttpVerbs (conftest.Wharf and the stress and audit clients do)."""
 
 
 class HttpVerbs:
