@@ -55,10 +55,25 @@ export function replace(el, ...children) {
   return el;
 }
 
-// A date from the API (RFC 2822 or RFC 3339) as local "YYYY-MM-DD HH:MM".
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+// Quay's dates ("Thu, 04 Dec 2026 10:00:00 -0000", RFC 2822) as a Date
+// without relying on Date's implementation-defined parsing of non-ISO
+// strings; anything else (an ISO date) is returned as is, for fmtDate.
+export function parseApiDate(v) {
+  const m = /^(?:[A-Z][a-z]{2}, )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d)(?::(\d\d))? ([+-])(\d\d)(\d\d)$/
+    .exec(String(v).trim());
+  const mon = m ? MONTHS.indexOf(m[2]) : -1;
+  if (mon < 0) return v;
+  const off = (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9])) * 60000;
+  return new Date(Date.UTC(Number(m[3]), mon, Number(m[1]), Number(m[4]), Number(m[5]),
+                           Number(m[6] || 0)) - off);
+}
+
+// A date of the API (Quay's RFC 2822 form or ISO 8601) as local "YYYY-MM-DD HH:MM".
 export function fmtDate(v) {
   if (!v) return null;
-  const d = new Date(v);
+  const d = new Date(v instanceof Date ? v : parseApiDate(v));
   if (Number.isNaN(d.getTime())) return String(v);
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +

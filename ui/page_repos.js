@@ -1,7 +1,8 @@
 // Repositories of an organization (GET repository?namespace=), each with its
 // tags (GET repository/{ns}/{name}): digest (short, copyable), size when the
-// API gives one, last modified (the newest push_repo audit entry of the tag,
-// from organization/{org}/logs; admins only) and a `podman pull` command to
+// API gives one, last modified (the tag's last_modified, Quay's RFC 2822 date;
+// for a server that omits it, the newest push_repo audit entry of the tag from
+// organization/{org}/logs, admins only) and a `podman pull` command to
 // copy; a visibility toggle for repository admins (POST …/changevisibility);
 // and a form to create a repository.
 import { act, get, post, seg } from './api.js';
@@ -51,7 +52,7 @@ function fmtSize(n) {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
   while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
-  return `${i ? n.toFixed(1) : n} ${u[i]}`;
+  return `${i ? n.toFixed(1) : n}\u00a0${u[i]}`; // no break inside "7.1 KiB"
 }
 
 function copyButton(value, label) {
@@ -146,10 +147,12 @@ function createForm(ctx) {
 
 export async function render(main, ctx) {
   const reload = async () => {
-    const [repos, pushes] = await Promise.all([listRepos(ctx.org),
-      lastPushes(ctx.org).catch(() => new Map())]);
+    const repos = await listRepos(ctx.org);
     const details = await Promise.all(repos.map((r) =>
       get(apiRepo(ctx.org, r.name)).catch(() => ({ tags: {} }))));
+    // the audit log only for tags the API gives no last_modified (older servers)
+    const undated = details.some((d) => Object.values(d.tags || {}).some((t) => !t.last_modified));
+    const pushes = undated ? await lastPushes(ctx.org).catch(() => new Map()) : new Map();
     if (!ctx.isCurrent()) return;
     const body = repos.length
       ? h('div', { id: 'repos' }, repos.map((r, i) => repoCard(ctx, r, i, details[i], pushes, reload)))

@@ -231,20 +231,30 @@ static int repo_lookup(struct req *r, struct ident_repo *out)
   return 0;
 }
 
-/* {"<tag>": {"name","manifest_digest"}} for the first TAGS_MAX tags. */
+/* One tag as Quay's repository view shows it: size in bytes (null when the
+ * manifest references no blob) and last_modified as an RFC 2822 date. */
+static json_t *tag_entry(const struct meta_tag_info *t)
+{
+  return json_pack("{s:s, s:o, s:o, s:s}", "name", t->name, "size",
+                   t->size >= 0 ? json_integer(t->size) : json_null(), "last_modified",
+                   api_date(t->updated_at), "manifest_digest", t->digest);
+}
+
+/* {"<tag>": {name, size, last_modified, manifest_digest}} for the first
+ * TAGS_MAX tags, read in one store query. */
 static int repo_tags(struct req *r, json_t **out, int64_t repo_id)
 {
-  char **names = NULL;
+  struct meta_tag_info *info = NULL;
   size_t n = 0;
   int more = 0;
-  int rc = meta_tag_list(r->app->meta, r->pool, &names, &n, &more, repo_id, NULL, TAGS_MAX);
+  int rc = meta_tag_list_info(r->app->meta, r->pool, &info, &n, &more, repo_id, NULL, TAGS_MAX);
   json_t *tags = rc ? NULL : json_object();
   for (size_t i = 0; tags && i < n; i++) {
-    char *digest = NULL;
-    if (meta_tag_resolve(r->app->meta, r->pool, &digest, repo_id, names[i]) != 0)
-      continue; /* deleted meanwhile */
-    json_object_set_new(tags, names[i], json_pack("{s:s, s:s}", "name", names[i],
-                                                  "manifest_digest", digest));
+    json_t *e = tag_entry(&info[i]);
+    if (!e || json_object_set_new(tags, info[i].name, e) != 0) {
+      json_decref(tags);
+      tags = NULL;
+    }
   }
   if (!rc && !tags)
     rc = ERR_NOMEM;

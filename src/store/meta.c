@@ -13,13 +13,13 @@ enum {
   OP_REPO_ENSURE, OP_REPO_LOOKUP, OP_REPO_LIST, OP_BLOB_ADD, OP_BLOB_LINKED, OP_BLOB_STAT,
   OP_BLOB_LINK, OP_BLOB_UNLINK, OP_UPLOAD_CREATE, OP_UPLOAD_GET, OP_UPLOAD_SET_OFFSET,
   OP_UPLOAD_DELETE, OP_UPLOAD_STALE, OP_MANIFEST_PUT, OP_MANIFEST_GET, OP_MANIFEST_DELETE,
-  OP_REFERRERS, OP_TAG_RESOLVE, OP_TAG_LIST, OP_TAG_DELETE, OP_N,
+  OP_REFERRERS, OP_TAG_RESOLVE, OP_TAG_LIST, OP_TAG_DELETE, OP_TAG_LIST_INFO, OP_N,
 };
 static const char *const op_names[OP_N] = {
   "repo_ensure", "repo_lookup", "repo_list", "blob_add", "blob_linked", "blob_stat", "blob_link",
   "blob_unlink", "upload_create", "upload_get", "upload_set_offset", "upload_delete",
   "upload_stale", "manifest_put", "manifest_get", "manifest_delete", "referrers", "tag_resolve",
-  "tag_list", "tag_delete",
+  "tag_list", "tag_delete", "tag_list_info",
 };
 static struct histo op_latency[OP_N];
 
@@ -277,5 +277,17 @@ int meta_tag_delete(struct meta *m, int64_t repo_id, const char *tag)
   int64_t t = histo_start();
   int rc = m->ops->tag_delete(m, repo_id, tag);
   histo_since(&op_latency[OP_TAG_DELETE], t);
+  return rc;
+}
+
+int meta_tag_list_info(struct meta *m, struct pool *p, struct meta_tag_info **out,
+                       size_t *out_n, int *out_more, int64_t repo_id, const char *last,
+                       size_t limit)
+{
+  int64_t t = histo_start();
+  int rc = m->ops->tag_list_info ? m->ops->tag_list_info(m, p, out, out_n, out_more, repo_id,
+                                                         last, limit)
+                                 : ERR_UNSUPPORTED;
+  histo_since(&op_latency[OP_TAG_LIST_INFO], t);
   return rc;
 }

@@ -137,6 +137,19 @@ int meta_tag_resolve(struct meta *m, struct pool *p, char **out_digest, int64_t 
  * the start). *out_more is set to 1 when more tags follow. */
 int meta_tag_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                   int *out_more, int64_t repo_id, const char *last, size_t limit);
+/* One tag with what a listing shows of it (meta_tag_list_info). */
+struct meta_tag_info {
+  char *name;
+  char *digest;        /* manifest it points at */
+  int64_t updated_at;  /* unix seconds of the last push or move */
+  int64_t size;        /* bytes of the blobs the manifest references (an
+                        * index: of its children's); -1 when none */
+};
+/* Like meta_tag_list, with each tag's digest, last update and size, read in
+ * one query for the page. *out is a pool array of *out_n entries. */
+int meta_tag_list_info(struct meta *m, struct pool *p, struct meta_tag_info **out,
+                       size_t *out_n, int *out_more, int64_t repo_id, const char *last,
+                       size_t limit);
 /* Removes one tag; the manifest stays. ERR_NOTFOUND. */
 int meta_tag_delete(struct meta *m, int64_t repo_id, const char *tag);
 
@@ -172,6 +185,9 @@ struct meta_ops {
   int (*tag_list)(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                   int *out_more, int64_t repo_id, const char *last, size_t limit);
   int (*tag_delete)(struct meta *m, int64_t repo_id, const char *tag);
+  int (*tag_list_info)(struct meta *m, struct pool *p, struct meta_tag_info **out,
+                       size_t *out_n, int *out_more, int64_t repo_id, const char *last,
+                       size_t limit);
   const struct ident_ops *ident;  /* identity half, store/ident.h */
   const struct audit_store_ops *audit; /* audit log, store/audit_store.h (NULL: none) */
   const struct meta_gc_ops *gc; /* GC and fsck queries, store/gc_store.h (NULL: none) */

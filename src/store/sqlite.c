@@ -18,6 +18,23 @@
 #include "util/pool.h"
 #include "util/timeutil.h"
 
+/* Tags of repository ?2 (name, digest, updated_at, size), LIMIT ?1, `cond`
+ * added to the WHERE clause. size sums the sizes of the blobs the manifest
+ * references; for a child manifest of an index (is_manifest = 1), of that
+ * child's blobs instead (one level: what an index holds); -1 when none.
+ * One correlated subquery per row, every step an index lookup, so a page
+ * is one statement (no query per tag). */
+#define TAG_INFO_SQL(cond)                                                              \
+  "SELECT t.name, m.digest, t.updated_at, COALESCE(("                                   \
+  "SELECT CAST(SUM(b.size) AS BIGINT) FROM manifest_ref r "                             \
+  "LEFT JOIN manifest c ON r.is_manifest = 1 AND c.repo_id = m.repo_id "                \
+  "AND c.digest = r.digest "                                                            \
+  "LEFT JOIN manifest_ref cr ON cr.manifest_id = c.id AND cr.is_manifest = 0 "          \
+  "JOIN blob b ON b.digest = CASE WHEN r.is_manifest = 1 THEN cr.digest "               \
+  "ELSE r.digest END WHERE r.manifest_id = m.id), -1) "                                 \
+  "FROM tag t JOIN manifest m ON m.id = t.manifest_id WHERE t.repo_id = ?2 " cond       \
+  "ORDER BY t.name LIMIT ?1"
+
 static const char *const stmt_sql[SQ_IDENT_FIRST] = {
   [SQ_SCHEMA_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
   [SQ_REPO_ID] = "SELECT id FROM repo WHERE name = ?1",
@@ -68,6 +85,8 @@ static const char *const stmt_sql[SQ_IDENT_FIRST] = {
                         "ORDER BY name LIMIT ?1",
   [SQ_TAG_DELETE] = "DELETE FROM tag WHERE repo_id = ?1 AND name = ?2",
   [SQ_TAG_DELETE_MANIFEST] = "DELETE FROM tag WHERE manifest_id = ?1",
+  [SQ_TAG_INFO_LIST] = TAG_INFO_SQL(""),
+  [SQ_TAG_INFO_LIST_AFTER] = TAG_INFO_SQL("AND t.name > ?3 "),
 };
 
 const char *sq_stmt_sql(enum sq_stmt id)

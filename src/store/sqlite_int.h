@@ -55,6 +55,8 @@ enum sq_stmt {
   SQ_TAG_LIST_AFTER,
   SQ_TAG_DELETE,
   SQ_TAG_DELETE_MANIFEST,
+  SQ_TAG_INFO_LIST,
+  SQ_TAG_INFO_LIST_AFTER,
   /* Identity statements (store/ident.h), their SQL in sqlite_ident.c's
    * sq_ident_sql. Add statements of sqlite.c's table above this line. */
   SQ_IDENT_FIRST,
@@ -455,6 +457,8 @@ int sq_tag_resolve(struct meta *m, struct pool *p, char **out_digest, int64_t re
 int sq_tag_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                 int *out_more, int64_t repo_id, const char *last, size_t limit);
 int sq_tag_delete(struct meta *m, int64_t repo_id, const char *tag);
+int sq_tag_list_info(struct meta *m, struct pool *p, struct meta_tag_info **out, size_t *out_n,
+                     int *out_more, int64_t repo_id, const char *last, size_t limit);
 
 /* Every entry of a struct meta_ops but scheme, open and close: the same
  * functions serve both engines (designated initializers, for the tables in
@@ -469,6 +473,7 @@ int sq_tag_delete(struct meta *m, int64_t repo_id, const char *tag);
   .manifest_put = sq_manifest_put, .manifest_get = sq_manifest_get,                     \
   .manifest_delete = sq_manifest_delete, .referrers = sq_referrers,                     \
   .tag_resolve = sq_tag_resolve, .tag_list = sq_tag_list, .tag_delete = sq_tag_delete,  \
+  .tag_list_info = sq_tag_list_info,                                                    \
   .ident = &meta_sqlite_ident_ops, .audit = &meta_sqlite_audit_ops, \
   .gc = &meta_sqlite_gc_ops
 

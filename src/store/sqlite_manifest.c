@@ -243,3 +243,33 @@ int sq_tag_delete(struct meta *m, int64_t repo_id, const char *tag)
     err = sq_exec(c, &changes, SQ_TAG_DELETE, "it", repo_id, tag);
   return err ? err : changes ? 0 : ERR_NOTFOUND;
 }
+
+/* One row of SQ_TAG_INFO_LIST(_AFTER) into a struct meta_tag_info. */
+static int read_tag_info(void *dst, struct pool *p, struct sq_cur *st)
+{
+  struct meta_tag_info *t = dst;
+  int err = sq_col_text(&t->name, p, st, 0);
+  if (!err)
+    err = sq_col_text(&t->digest, p, st, 1);
+  if (!err && (!t->name || !t->digest))
+    err = ERR_INTERNAL;
+  t->updated_at = sq_col_int64(st, 2);
+  t->size = sq_col_int64(st, 3);
+  return err;
+}
+
+int sq_tag_list_info(struct meta *m, struct pool *p, struct meta_tag_info **out, size_t *out_n,
+                     int *out_more, int64_t repo_id, const char *last, size_t limit)
+{
+  struct sq_conn *c;
+  struct sq_cur *st;
+  int err = sq_conn_get(&c, m);
+  if (err)
+    return err;
+  if (last)
+    err = sq_query(c, &st, SQ_TAG_INFO_LIST_AFTER, "iit", sq_fetch_limit(limit), repo_id, last);
+  else
+    err = sq_query(c, &st, SQ_TAG_INFO_LIST, "ii", sq_fetch_limit(limit), repo_id);
+  return err ? err : sq_read_rows((void **)out, out_n, out_more, sizeof(**out), c, p, st, limit,
+                                  read_tag_info);
+}

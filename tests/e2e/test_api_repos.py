@@ -1,11 +1,15 @@
 """Repositories through /api/v1 (spec §4.3) and the calls quay_repository
 makes (quay-clients.md)."""
+import email.utils
+import re
+import time
+
 import pytest
 import requests
 
 from apihelpers import (add_to_team, anonymous, api, assert_api_error, create_org,  # noqa: F401
                         create_repo, create_robot, describe, make_user, uniq)
-from ocihelpers import push_image
+from ocihelpers import push_image, push_index
 
 
 def test_create_get_update_visibility_delete(api):
@@ -37,13 +41,44 @@ def test_create_get_update_visibility_delete(api):
     assert_api_error(api.admin.get(f"repository/{org}/my-app"), 404)
 
 
+def image_size(img):
+    """Bytes of the blobs an Image references (config and layers)."""
+    return img.config["size"] + sum(layer["size"] for layer in img.layers)
+
+
 def test_tags_shown(api):
     org = create_org(api.admin)
     repo = create_repo(api.admin, org)
-    img = push_image(api, repo, tag="v1")
+    before = time.time()
+    img = push_image(api, repo, tag="v1", nlayers=2)
     tags = api.admin.get(f"repository/{repo}").json()["tags"]
-    assert tags == {"v1": {"name": "v1", "manifest_digest": img.digest}}
+    assert set(tags) == {"v1"}
+    v1 = tags["v1"]
+    assert set(v1) == {"name", "manifest_digest", "size", "last_modified"}, v1
+    assert v1["name"] == "v1" and v1["manifest_digest"] == img.digest
+    assert v1["size"] == image_size(img) and v1["size"] > 256
+    # Quay's format_date: RFC 2822 in UTC with a "-0000" zone
+    assert re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|"
+                        r"Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d -0000", v1["last_modified"])
+    when = email.utils.parsedate_to_datetime(v1["last_modified"]).timestamp()
+    assert before - 2 <= when <= time.time() + 2
     assert "tags" not in api.admin.get(f"repository/{repo}", params={"includeTags": "false"}).json()
+
+
+def test_tags_shown_index_and_empty(api):
+    """An index's size is its children's; a manifest without blobs has size null."""
+    org = create_org(api.admin)
+    repo = create_repo(api.admin, org)
+    a = push_image(api, repo, nlayers=1)
+    b = push_image(api, repo, nlayers=3)
+    idx = push_index(api, repo, [a, b], tag="multi")
+    tags = api.admin.get(f"repository/{repo}").json()["tags"]
+    assert tags["multi"]["manifest_digest"] == idx.digest
+    assert tags["multi"]["size"] == image_size(a) + image_size(b)
+    empty = push_index(api, repo, [], tag="empty")
+    tags = api.admin.get(f"repository/{repo}").json()["tags"]
+    assert tags["empty"]["manifest_digest"] == empty.digest and tags["empty"]["size"] is None
+    assert set(tags) == {"multi", "empty"}
 
 
 @pytest.mark.parametrize("body,status", [

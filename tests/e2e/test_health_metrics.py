@@ -19,7 +19,7 @@ AUTH_REASONS = {"missing", "invalid", "expired", "revoked", "disabled", "malform
 DB_OPS = {"repo_ensure", "repo_lookup", "repo_list", "blob_add", "blob_linked", "blob_stat",
           "blob_link", "blob_unlink", "upload_create", "upload_get", "upload_set_offset",
           "upload_delete", "upload_stale", "manifest_put", "manifest_get", "manifest_delete",
-          "referrers", "tag_resolve", "tag_list", "tag_delete"}
+          "referrers", "tag_resolve", "tag_list", "tag_delete", "tag_list_info"}
 STORAGE_OPS = {"stat", "open", "read", "delete", "upload_create", "writer_open", "write",
                "writer_close", "commit", "upload_abort"}
 SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? (\S+)$')

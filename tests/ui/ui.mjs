@@ -372,8 +372,9 @@ async function repositories(page) {
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), cmd);
   const today = new Date();
   const p2 = (x) => String(x).padStart(2, '0');
-  assert.match(await v1.locator('td').nth(1).textContent(),
+  assert.match(await v1.locator('td.when').textContent(),
     new RegExp(`^${today.getFullYear()}-${p2(today.getMonth() + 1)}-`), 'last modified from the push');
+  assert.match(await v1.locator('td.num').textContent(), /^\d+(\.\d)?\s(B|KiB|MiB)$/, 'size of the tag');
   await repo.locator('tr[data-tag="v2"]').waitFor();
   await shot(page, 'repositories');
   assert.equal(await repo.locator('[data-visibility]').textContent(), 'private');
