@@ -168,8 +168,8 @@ static int lookup(struct regtoken *out, struct tokencache *c, struct pool *p,
 }
 
 /* Remembers rt under key until `until`; best effort (no memory: not cached). */
-static void insert(struct tokencache *c, const unsigned char key[KEY_LEN], const struct regtoken *rt,
-                   int64_t until, int64_t now)
+static void insert(struct tokencache *c, const unsigned char key[KEY_LEN],
+                   const struct regtoken *rt, int64_t until, int64_t now)
 {
   if (rt->ngrants > GRANTS_MAX)
     return;

@@ -297,30 +297,17 @@ int s3_delete_many(struct s3_store *s, char *const *keys, size_t n)
   return first;
 }
 
-/* CopyObject; `replace` sends x-amz-metadata-directive: REPLACE (needed to copy
- * an object onto itself, which refreshes its LastModified). */
-static int copy_object(struct s3_store *s, const char *dst, const char *src, int replace)
+int s3_copy(struct s3_store *s, const char *dst, const char *src)
 {
   char hdr[S3_KEY_MAX + 128];
   snprintf(hdr, sizeof(hdr), "x-amz-copy-source: %s%s", s->copy_source, src);
   struct buf resp = BUF_INIT(1 << 20);
-  struct s3_req rq = { .method = "PUT", .key = dst, .resp = &resp,
-                       .hdr = { hdr, replace ? "x-amz-metadata-directive: REPLACE" : NULL } };
+  struct s3_req rq = { .method = "PUT", .key = dst, .hdr = { hdr }, .resp = &resp };
   int rc = s3_perform(s, &rq);
   if (rc == 0)
     rc = s3_body_error("CopyObject", dst, &resp);
   buf_free(&resp);
   return rc;
-}
-
-int s3_copy(struct s3_store *s, const char *dst, const char *src)
-{
-  return copy_object(s, dst, src, 0);
-}
-
-int s3_touch(struct s3_store *s, const char *key)
-{
-  return copy_object(s, key, key, 1);
 }
 
 /* --- multipart ---------------------------------------------------------------- */

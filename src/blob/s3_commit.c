@@ -287,13 +287,8 @@ static int publish(struct s3_store *s, const char *target, const struct s3_listi
 {
   int64_t have;
   int rc = s3_head(s, &have, target);
-  if (rc == 0 && have == size) {
-    /* already stored (verified when it was); restart GC's grace clock so a
-     * concurrent collection does not delete what this upload republishes */
-    if (size <= S3_COPY_MAX && (rc = s3_touch(s, target)) != 0)
-      LOG(LOG_WARN, "blob s3: could not refresh %s's time for GC", target);
-    return rc;
-  }
+  if (rc == 0 && have == size)
+    return 0; /* already stored (verified when it was) */
   if (rc == 0)
     LOG(LOG_WARN, "blob s3: %s has the wrong size, replacing it", target);
   else if (rc != ERR_NOTFOUND)
@@ -325,10 +320,7 @@ int s3_upload_commit(struct blob_store *bs, const char *uuid, int64_t size, cons
   int rc = s3_blob_key(target, &algo, s, digest);
   if (rc != 0)
     return rc;
-  if ((rc = s3_listing_load(s, &l, dir, uuid)) == 0 && !l.marker)
-    rc = ERR_NOTFOUND;
-  if (rc == 0)
-    rc = s3_chain_find(&l, size, 1);
+  rc = s3_listing_chain(s, &l, dir, uuid, size, 1);
   if (rc == 0)
     rc = chain_verify(s, &l, uuid, size, digest, algo);
   if (rc == 0)

@@ -159,8 +159,6 @@ int s3_delete(struct s3_store *s, const char *key);
 int s3_delete_many(struct s3_store *s, char *const *keys, size_t n);
 /* Server-side copy of a whole object (≤ 5 GiB). */
 int s3_copy(struct s3_store *s, const char *dst, const char *src);
-/* Copies key onto itself so its LastModified is now (GC's grace clock). */
-int s3_touch(struct s3_store *s, const char *key);
 
 /* A multipart upload being assembled. Parts may be added from several
  * threads at once (each writes only its own etags slot). */
@@ -247,6 +245,12 @@ void s3_listing_free(struct s3_listing *l);
 /* Picks a chain of segments from 0 ending exactly at target, or (cover) whose
  * last segment holds byte target-1; marks it keep. ERR_RANGE if none. */
 int s3_chain_find(struct s3_listing *l, int64_t target, int cover);
+/* s3_listing_load + marker check + s3_chain_find(target, cover), looking a
+ * second time after a pause when the upload seems gone or short (a listing
+ * that lags a write on some S3-alikes); on error l is still loaded or empty,
+ * for s3_listing_free. */
+int s3_listing_chain(struct s3_store *s, struct s3_listing *l, char dir[S3_KEY_MAX],
+                     const char *uuid, int64_t target, int cover);
 /* Where the chosen chain ends (0 for none). */
 int64_t s3_chain_end(const struct s3_listing *l);
 /* Fingerprint of the chosen chain's names, sizes and ETags into out. */

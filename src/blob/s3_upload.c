@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "blob/s3_int.h"
 #include "util/err.h"
@@ -495,6 +496,26 @@ static void writer_free(struct s3_writer *w)
   free(w);
 }
 
+int s3_listing_chain(struct s3_store *s, struct s3_listing *l, char dir[S3_KEY_MAX],
+                     const char *uuid, int64_t target, int cover)
+{
+  for (int attempt = 0;; attempt++) {
+    int rc = s3_listing_load(s, l, dir, uuid);
+    if (rc == 0 && !l->marker)
+      rc = ERR_NOTFOUND;
+    if (rc == 0)
+      rc = s3_chain_find(l, target, cover);
+    if ((rc != ERR_NOTFOUND && rc != ERR_RANGE) || attempt == 1)
+      return rc;
+    /* S3 lists what it acknowledged, but some S3-alikes (s3rver under heavy
+     * concurrent writes) briefly list without an object just written: look
+     * once more before calling the upload gone or short */
+    s3_listing_free(l);
+    struct timespec pause = { 0, 100 * 1000 * 1000 };
+    nanosleep(&pause, NULL);
+  }
+}
+
 int s3_writer_open(struct blob_writer **out, struct blob_store *bs, const char *uuid,
                    int64_t offset)
 {
@@ -513,11 +534,7 @@ int s3_writer_open(struct blob_writer **out, struct blob_store *bs, const char *
   w->s = s;
   w->stored = offset;
   memcpy(w->uuid, uuid, S3_UUID_LEN + 1);
-  int rc = s3_listing_load(s, &l, dir, uuid);
-  if (rc == 0 && !l.marker)
-    rc = ERR_NOTFOUND;
-  if (rc == 0)
-    rc = s3_chain_find(&l, offset, 0);
+  int rc = s3_listing_chain(s, &l, dir, uuid, offset, 0);
   /* what is past offset or off the chain was never acknowledged */
   if (rc == 0)
     rc = s3_listing_delete(s, &l, uuid, 0);
