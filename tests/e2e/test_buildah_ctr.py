@@ -39,12 +39,16 @@ def buildah(clients, *args, ok=True):
 
 
 @pytest.mark.skipif(not BUILDAH, reason="buildah is not installed (scripts/deps.sh installs it)")
-def test_buildah_push_with_robot(wharf, clients_for, tmp_path):  # noqa: F811
+def test_buildah_push_with_robot(wharf, clients_for, request):  # noqa: F811
     tokens = setup_org(wharf)
     clients = clients_for(wharf)
     clients.forget_logins()
-    make_image(str(tmp_path / "img"), layers=2, seed="buildah")
-    buildah(clients, "pull", "--signature-policy", clients.policy, f"oci:{tmp_path}/img:latest")
+    # buildah names the pulled image after the layout's path, and an image
+    # name must be lowercase: pytest's base directory need not be (ASan run)
+    lower = tempfile.mkdtemp(prefix="wharf-buildah-")
+    request.addfinalizer(lambda: shutil.rmtree(lower, ignore_errors=True))
+    make_image(f"{lower}/img", layers=2, seed="buildah")
+    buildah(clients, "pull", "--signature-policy", clients.policy, f"oci:{lower}/img:latest")
     # buildah keeps the OCI layout's name for the image; push by its id
     image_id = buildah(clients, "images", "-q").stdout.split()[0]
     dest = f"docker://{clients.host}/acme/app:buildah"
