@@ -102,6 +102,10 @@ static void test_oidc_loopback_is_an_address(void **state)
   assert_int_equal(oidc_url_ok("http://127.0.0.1.5/x", 0), ERR_INVALID);
   assert_int_equal(oidc_url_ok("http://127.0.0.210.007.0.0..0.1/x", 0), ERR_INVALID);
   assert_int_equal(oidc_url_ok("http://127.0.0.1.5/x", 1), 0);
+  /* an IPv6 zone id is refused outright (no issuer needs one) */
+  assert_int_equal(oidc_url_ok("http://[::1]:27/x", 0), 0);
+  assert_int_equal(oidc_url_ok("http://[::1%::1]:27/x", 0), ERR_INVALID);
+  assert_int_equal(oidc_url_ok("https://[fe80::1%25eth0]/x", 0), ERR_INVALID);
 }
 
 int main(void)
