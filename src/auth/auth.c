@@ -100,6 +100,7 @@ static void from_account(struct principal *out, const struct ident_account *a, i
   out->cred_id = cred_id;
   out->scopes = scopes;
   out->allowed_cidrs = a->kind == IDENT_ROBOT ? a->allowed_cidrs : NULL;
+  out->last_accessed = a->last_accessed;
 }
 
 int auth_client_allowed(const char **reason, struct pool *p, const struct principal *pr,
@@ -124,11 +125,15 @@ static const char *expired_reason(struct pool *p, const char *what, int64_t at)
   return s ? s : "token expired";
 }
 
-static void touch(struct app *app, const struct ident_account *a)
+void auth_touch(struct app *app, const struct principal *pr)
 {
+  if (!pr->touch)
+    return;
   int64_t now = time_now();
-  if (now - a->last_accessed >= TOUCH_EVERY)
-    ident_account_touch(app->meta, a->id, now);
+  if (now - pr->last_accessed >= TOUCH_EVERY)
+    ident_account_touch(app->meta, pr->id, now); /* best effort */
+  if (pr->cred_id)
+    ident_token_touch(app->meta, pr->cred_id, now, TOUCH_EVERY); /* per token; best effort */
 }
 
 /* Finds the credential a secret names; checks kind, expiry, account:
@@ -177,7 +182,7 @@ static int auth_robot_fed(struct principal *out, const char **reason, struct app
   }
   from_account(out, &acct, 0, SCOPE_ALL);
   out->pwv = pool_printf(p, "fed:%lld", (long long)exp);
-  touch(app, &acct);
+  out->touch = 1;
   return out->pwv ? AUTH_OK : ERR_NOMEM;
 }
 
@@ -210,8 +215,7 @@ static int auth_robot(struct principal *out, const char **reason, struct app *ap
     return rc;
   from_account(out, &acct, cred.id, SCOPE_ALL);
   out->cred_index = cred.index;
-  touch(app, &acct);
-  ident_token_touch(app->meta, cred.id, time_now(), TOUCH_EVERY); /* per token; best effort */
+  out->touch = 1;
   return AUTH_OK;
 }
 
@@ -234,7 +238,7 @@ static int auth_api_token(struct principal *out, const char **reason, struct app
   from_account(out, &acct, cred.id, scopes);
   out->cred_index = cred.index;
   out->kind = PRINCIPAL_TOKEN;
-  ident_token_touch(app->meta, cred.id, time_now(), TOUCH_EVERY); /* best effort */
+  out->touch = 1;
   return AUTH_OK;
 }
 
@@ -283,7 +287,7 @@ static int auth_password(struct principal *out, const char **reason, struct app 
   }
   from_account(out, &acct, 0, SCOPE_ALL);
   out->pwv = pw_fingerprint(p, acct.password_hash);
-  touch(app, &acct); /* users' last_accessed, as robots' */
+  out->touch = 1; /* users' last_accessed, as robots' */
   return AUTH_OK;
 }
 
@@ -295,8 +299,10 @@ int auth_user_password(struct principal *out, const char **reason, struct app *a
   if (!user || !password || strchr(user, '+') || strcmp(user, "$oauthtoken") == 0)
     return AUTH_BAD;
   int rc = auth_password(&pr, reason, app, p, user, password);
-  if (rc == AUTH_OK)
+  if (rc == AUTH_OK) {
+    auth_touch(app, &pr); /* sign-in: no allow-list applies to people */
     *out = pr;
+  }
   return rc;
 }
 

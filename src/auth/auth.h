@@ -55,7 +55,14 @@ struct principal {
   const struct grant *grants;
   size_t ngrants;
   const char *allowed_cidrs; /* robots: CIDRs it may be used from (NULL or "": any) */
+  int64_t last_accessed; /* the account's, when authenticated (for auth_touch) */
+  int touch;             /* a secret was presented: auth_touch records the use */
 };
+
+/* Records a successful use of pr's account and credential (last_accessed,
+ * written at most once a minute each); call only once the request is let
+ * in, so a refused use (e.g. outside the allow-list) does not count. */
+void auth_touch(struct app *app, const struct principal *pr);
 
 /* 0 when pr may be used from client address ip (its allow-list, if any,
  * contains ip); otherwise ERR_DENIED with *reason (allocated in p). */

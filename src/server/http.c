@@ -247,6 +247,7 @@ static int authorize(struct req *r, int *csrf_defer)
     req_error(r, 403, OCI_DENIED, reason, NULL);
     return 0;
   }
+  auth_touch(app, &r->principal);
   const char *target = req_param(r, "name");
   if (!target)
     target = req_param(r, "repository");

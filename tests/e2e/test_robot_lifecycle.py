@@ -196,9 +196,13 @@ def test_ip_allow_list(api):
     assert a.json()["errors"][0]["code"] == "DENIED"
     assert "127.0.0.1" in messages(a) and "allowed_ips" in messages(a)
     assert v2_basic(api, bot["name"], bot["token"]).status_code == 403
+    # refused uses are not uses: the robot still counts as never used
+    got = api.admin.get(path).json()
+    assert got["last_accessed"] is None, got
     # a list that includes the caller
     api.admin.put(path, {"allowed_ips": ["127.0.0.0/8"]})
     assert auth_ok(api, bot["name"], bot["token"])
+    assert api.admin.get(path).json()["last_accessed"] is not None
     # only 127.0.0.2: from there it works, from 127.0.0.1 it does not
     api.admin.put(path, {"allowed_ips": ["127.0.0.2"]})
     st, _ = get_from(api, "127.0.0.2", "/v2/", bot["name"], bot["token"])
