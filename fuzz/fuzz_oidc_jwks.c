@@ -113,10 +113,16 @@ static void url_ok(const char *u)
       struct in_addr a4;
       if (hl < sizeof(host))
         memcpy(host, auth, hl), host[hl] = '\0';
-      /* inet_aton: curl reads "127.1" and "127.0.0" as IPv4 too */
+      /* inet_aton: curl reads "127.1" and "127.0.0" as IPv4 too; any
+       * spelling of ::1 ("[0::1]", "[0:0::1]") is the loopback address */
+      struct in6_addr a6;
+      char in6[64] = "";
+      if (host[0] == '[' && hl >= 2 && hl - 2 < sizeof(in6))
+        memcpy(in6, host + 1, hl - 2), in6[hl - 2] = '\0';
       int lb = (inet_aton(host, &a4) != 0 &&
                 ((const unsigned char *)&a4.s_addr)[0] == 127) ||
-               strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0;
+               strcasecmp(host, "localhost") == 0 ||
+               (inet_pton(AF_INET6, in6, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6));
       FUZZ_CHECK(lb);
     }
   }

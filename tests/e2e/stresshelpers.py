@@ -163,11 +163,11 @@ def run_fsck(w):
     s3rver (not real S3) answers a listing with HTTP 500 when an object goes
     while it lists, e.g. a delete of the killed process still in flight: that
     one case is retried after a pause."""
-    for attempt in range(3):
+    for attempt in range(6):
         out = subprocess.run([WHARF_BIN, "admin", "fsck", "--db", w.db, "--storage", w.storage],
                              capture_output=True, text=True, env=w.env, timeout=300)
         text = out.stdout + out.stderr
         if out.returncode == 0 or not w.storage.startswith("s3://") or "HTTP 500" not in text:
             break
-        time.sleep(1)
+        time.sleep(2)
     return out.returncode, text
