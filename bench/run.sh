@@ -32,6 +32,11 @@ if [ -z "$type" ] || [ "$san" = "ON" ] || [ ! -x "$BUILD/wharf" ]; then
     fi
   fi
   type=RelWithDebInfo
+elif ! cmake --build "$BUILD" -j "$(nproc)" --target wharf >"$BUILD/bench-build.log" 2>&1; then
+  # an optimized build dir given: bring it up to date first (a stale binary
+  # would measure old code and may not know today's flags)
+  cat "$BUILD/bench-build.log" >&2
+  exit 1
 fi
 
 exec python3 bench/bench.py --wharf "$ROOT/$BUILD/wharf" --scale "$SCALE" --build-type "$type" \
