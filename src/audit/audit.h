@@ -48,7 +48,7 @@ struct audit_options {
   int (*write)(void *ctx, const struct audit_entry *entries, size_t n);
   void *write_ctx;
 };
-#define AUDIT_OPTIONS_INIT { .queue_max = 4096, .batch_max = 256, .write = NULL, .write_ctx = NULL }
+#define AUDIT_OPTIONS_INIT { .queue_max = 16384, .batch_max = 2048, .write = NULL, .write_ctx = NULL }
 
 /* The queue and its writer thread. */
 struct audit;
