@@ -107,8 +107,9 @@ static void url_ok(const char *u)
     size_t alen = strcspn(auth, "/?#");
     FUZZ_CHECK(!memchr(auth, '@', alen));
     if (http && !allow) {
-      /* loopback: an IPv4 address in 127/8, localhost, [::1]; maybe a port */
-      char host[64] = "";
+      /* loopback: an IPv4 address in 127/8, localhost, [::1]; maybe a port
+       * (as long as the URL: "127.000…0" with 100 zeros is 127.0.0.0) */
+      char host[2100] = "";
       size_t hl = auth[0] == '[' ? strcspn(auth, "]") + 1 : strcspn(auth, ":/?#");
       struct in_addr a4;
       if (hl < sizeof(host))
