@@ -2,6 +2,7 @@
 (against a containerd this test starts with its own root, state and socket, stopped by PID), and
 the denials: a reader cannot push, a robot of another organization cannot pull."""
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -45,7 +46,9 @@ def test_buildah_push_with_robot(wharf, clients_for, request):  # noqa: F811
     clients.forget_logins()
     # buildah names the pulled image after the layout's path, and an image
     # name must be lowercase: pytest's base directory need not be (ASan run)
-    lower = tempfile.mkdtemp(prefix="wharf-buildah-")
+    # (hex only: mkdtemp's letters include "_", and "-_" is no valid name either)
+    lower = os.path.join(tempfile.gettempdir(), "wharfbuildah" + secrets.token_hex(8))
+    os.makedirs(lower)
     request.addfinalizer(lambda: shutil.rmtree(lower, ignore_errors=True))
     make_image(f"{lower}/img", layers=2, seed="buildah")
     buildah(clients, "pull", "--signature-policy", clients.policy, f"oci:{lower}/img:latest")
