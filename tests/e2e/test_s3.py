@@ -15,9 +15,7 @@ import hmac
 import json
 import os
 import secrets
-import shutil
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -28,16 +26,15 @@ from urllib.parse import quote, unquote
 import pytest
 import requests
 
+import backends
 import imagegen
-from conftest import ROOT, Wharf, free_port
+from conftest import Wharf
 from ocihelpers import (EMPTY_DIGEST, assert_alive, assert_error, describe, digest_of,
                         error_body_problem, install_checks, location, patch_chunk, push_blob, put_blob_to,
                         start_upload)
 from test_clients import assert_image_complete, clients_for, layout_manifest_digest  # noqa: F401
 
-S3RVER_JS = os.environ.get("WHARF_S3RVER_JS") or \
-    os.path.join(ROOT, "node_modules", "s3rver", "bin", "s3rver.js")
-NODE = shutil.which("node")
+S3RVER_JS, NODE = backends.S3RVER_JS, backends.NODE
 BUCKET = "wharf"
 MiB = 1 << 20
 # s3rver checks that the access key exists but not the signature, so the secret is ours to pick:
@@ -45,46 +42,9 @@ MiB = 1 << 20
 SECRET = "wharf-test-secret-" + secrets.token_hex(8)
 
 
-class S3rver:
-    """A running s3rver with one bucket, and unsigned reads of what it stores."""
-
-    def __init__(self, root):
-        self.dir = os.path.join(str(root), "s3data")
-        os.makedirs(self.dir)
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.log_path = os.path.join(str(root), "s3rver.log")
-        self.start()
-
-    def start(self):
-        """Starts (or restarts) the server on the same port and directory."""
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [NODE, S3RVER_JS, "-d", self.dir, "-a", "127.0.0.1", "-p", str(self.port),
-             "--configure-bucket", BUCKET, "--silent"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"s3rver exited with {self.proc.returncode}")
-            try:
-                if requests.get(f"{self.endpoint}/{BUCKET}", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("s3rver did not start")
-            time.sleep(0.1)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+class S3rver(backends.S3rver):
+    """A running s3rver with one bucket (backends.S3rver: started and stopped
+    by PID), and unsigned reads of what it stores."""
 
     def url(self, prefix, endpoint=None):
         """wharf's --storage for keys under prefix (through another endpoint if given)."""
