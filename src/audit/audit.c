@@ -4,6 +4,10 @@
  * in one allocation) under one mutex. Emitters wait on `nonfull`; the
  * writer takes up to batch_max records at a time, so the ring has room
  * again while the batch is written, and writes them in one transaction.
+ * Once something is queued the writer lingers (linger_ms) so a batch can
+ * gather: an emitter wakes it only when it sleeps with nothing queued or a
+ * full batch is waiting, so most emits are a lock, a store and an unlock
+ * (a signal to a condition nobody waits on costs no system call).
  * Two counters (queued, written; the writer keeps FIFO order) let
  * audit_sync() wait for everything queued before it. */
 #include "audit/audit.h"
@@ -36,6 +40,9 @@ struct audit {
   pthread_cond_t nonempty, nonfull, progress;
   struct rec **ring;
   size_t cap, head, count, batch_max;
+  unsigned linger_ms;
+  int idle;                /* the writer waits with nothing queued */
+  int syncing;             /* audit_sync() callers waiting: commit now */
   uint64_t queued, written;
   int exited;              /* the writer is gone: emit stores directly */
   atomic_int stopping;
@@ -205,6 +212,32 @@ static void write_batch(struct audit *a, const struct audit_entry *e, size_t n)
   }
 }
 
+/* Now plus ms on CLOCK_MONOTONIC (the clock of the conditions here). */
+static struct timespec deadline_after(int64_t ms)
+{
+  struct timespec dl;
+  clock_gettime(CLOCK_MONOTONIC, &dl);
+  dl.tv_sec += (time_t)(ms / 1000);
+  dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (dl.tv_nsec >= 1000000000L) {
+    dl.tv_sec++;
+    dl.tv_nsec -= 1000000000L;
+  }
+  return dl;
+}
+
+/* With a->mu held and something queued: waits up to linger_ms for a fuller
+ * batch, unless a full batch is there, audit_sync() waits or we stop. */
+static void linger(struct audit *a, size_t max)
+{
+  if (a->linger_ms == 0)
+    return;
+  struct timespec dl = deadline_after(a->linger_ms);
+  int rc = 0;
+  while (a->count < max && a->count < a->cap && !a->syncing && !atomic_load(&a->stopping) && rc != ETIMEDOUT)
+    rc = pthread_cond_timedwait(&a->nonempty, &a->mu, &dl);
+}
+
 static void *writer_main(void *arg)
 {
   struct audit *a = arg;
@@ -220,10 +253,14 @@ static void *writer_main(void *arg)
   }
   pthread_mutex_lock(&a->mu);
   for (;;) {
-    while (a->count == 0 && !atomic_load(&a->stopping))
+    while (a->count == 0 && !atomic_load(&a->stopping)) {
+      a->idle = 1;
       pthread_cond_wait(&a->nonempty, &a->mu);
+      a->idle = 0;
+    }
     if (a->count == 0)
       break; /* stopping and drained */
+    linger(a, max);
     size_t n = a->count < max ? a->count : max;
     for (size_t i = 0; i < n; i++) {
       batch[i] = a->ring[a->head];
@@ -268,6 +305,7 @@ int audit_start(struct audit **out, struct meta *m, const struct audit_options *
     return ERR_NOMEM;
   a->cap = opt->queue_max;
   a->batch_max = opt->batch_max;
+  a->linger_ms = opt->linger_ms;
   a->meta = m;
   a->write = opt->write ? opt->write : store_write;
   a->write_ctx = opt->write ? opt->write_ctx : m;
@@ -278,7 +316,7 @@ int audit_start(struct audit **out, struct meta *m, const struct audit_options *
   if (ok) {
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&a->mu, NULL);
-    pthread_cond_init(&a->nonempty, NULL);
+    pthread_cond_init(&a->nonempty, &ca); /* the writer lingers with a deadline */
     pthread_cond_init(&a->nonfull, NULL);
     pthread_cond_init(&a->progress, &ca); /* audit_sync() waits with a deadline */
     pthread_condattr_destroy(&ca);
@@ -337,7 +375,8 @@ int audit_emit(struct app *app, const struct audit_event *ev)
       a->ring[(a->head + a->count) % a->cap] = r;
       a->count++;
       a->queued++;
-      pthread_cond_signal(&a->nonempty);
+      if (a->idle || a->count >= a->batch_max || a->count == a->cap)
+        pthread_cond_signal(&a->nonempty);
       pthread_mutex_unlock(&a->mu);
       return 0;
     }
@@ -354,19 +393,15 @@ int audit_sync(struct app *app, int64_t timeout_ms)
   struct audit *a = app ? app->audit : NULL;
   if (!a)
     return 0;
-  struct timespec dl;
-  clock_gettime(CLOCK_MONOTONIC, &dl);
-  dl.tv_sec += (time_t)(timeout_ms / 1000);
-  dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (dl.tv_nsec >= 1000000000L) {
-    dl.tv_sec++;
-    dl.tv_nsec -= 1000000000L;
-  }
+  struct timespec dl = deadline_after(timeout_ms);
   pthread_mutex_lock(&a->mu);
   uint64_t target = a->queued;
   int rc = 0;
+  a->syncing++; /* no lingering while we wait */
+  pthread_cond_signal(&a->nonempty);
   while (a->written < target && !a->exited && rc != ETIMEDOUT)
     rc = pthread_cond_timedwait(&a->progress, &a->mu, &dl);
+  a->syncing--;
   int done = a->written >= target || a->exited;
   pthread_mutex_unlock(&a->mu);
   return done ? 0 : ERR_IO;

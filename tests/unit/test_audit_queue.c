@@ -273,6 +273,54 @@ static void test_sync_waits_and_times_out(void **state)
   sink_destroy(&s);
 }
 
+/* Group commit: with a long linger, queued events become one batch; a
+ * full batch, audit_sync() and audit_stop() each end the wait early. */
+static void test_linger_gathers_batches(void **state)
+{
+  (void)state;
+  struct sink s;
+  sink_init(&s);
+  struct audit *a = NULL;
+  struct audit_options o = AUDIT_OPTIONS_INIT;
+  o.queue_max = 64;
+  o.batch_max = 8;
+  o.linger_ms = 600000; /* ten minutes: only the early exits can end it */
+  o.write = sink_write;
+  o.write_ctx = &s;
+  assert_int_equal(audit_start(&a, NULL, &o), 0);
+  struct app app = { .audit = a };
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(emit_seq(&app, "pull_repo", i), 0);
+  sleep_ms(50);
+  pthread_mutex_lock(&s.mu);
+  assert_int_equal(s.calls, 0); /* still gathering */
+  pthread_mutex_unlock(&s.mu);
+  assert_int_equal(audit_sync(&app, 20000), 0);
+  pthread_mutex_lock(&s.mu);
+  assert_int_equal(s.calls, 1);
+  assert_int_equal(s.n, 5);
+  pthread_mutex_unlock(&s.mu);
+  /* a full batch is written without waiting for the linger */
+  for (int i = 5; i < 13; i++)
+    assert_int_equal(emit_seq(&app, "pull_repo", i), 0);
+  int calls = 0;
+  for (int t = 0; t < 1000 && calls < 2; t++) {
+    sleep_ms(10);
+    pthread_mutex_lock(&s.mu);
+    calls = s.calls;
+    pthread_mutex_unlock(&s.mu);
+  }
+  assert_int_equal(calls, 2);
+  /* stop writes what still lingers */
+  assert_int_equal(emit_seq(&app, "pull_repo", 13), 0);
+  audit_stop(a);
+  assert_int_equal(s.n, 14);
+  for (int i = 0; i < 14; i++)
+    assert_int_equal(s.seen[i], i);
+  assert_int_equal(s.max_batch, 8);
+  sink_destroy(&s);
+}
+
 static void test_emit_rejects_and_copies(void **state)
 {
   (void)state;
@@ -459,6 +507,7 @@ int main(void)
     cmocka_unit_test(test_io_errors_retried),
     cmocka_unit_test(test_bad_entry_costs_only_itself),
     cmocka_unit_test(test_sync_waits_and_times_out),
+    cmocka_unit_test(test_linger_gathers_batches),
     cmocka_unit_test(test_emit_rejects_and_copies),
     cmocka_unit_test(test_text_clean),
   };
