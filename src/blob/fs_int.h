@@ -41,7 +41,9 @@ struct fs_store {
   int root_fd;
   int blobs_fd;
   int uploads_fd;
-  pthread_mutex_t mu; /* guards cache, ncache, seq */
+  pthread_mutex_t mu; /* guards cache, ncache, seq, hashers */
+  struct offload *hashers; /* started by the first large upload */
+  int hashers_failed;
   size_t ncache;
   uint64_t seq;
   struct fs_cached cache[FS_CACHE_MAX];
