@@ -88,6 +88,21 @@ static size_t clean(char *dst, size_t cap, const char *src, int controls)
   const unsigned char *s = (const unsigned char *)src;
   size_t o = 0;
   while (*s) {
+    /* most text is printable ASCII: copy such runs without decoding */
+    if (*s >= 0x20 && *s < 0x7f) {
+      const unsigned char *run = s;
+      while (*s >= 0x20 && *s < 0x7f)
+        s++;
+      size_t n = (size_t)(s - run);
+      if (o + n >= cap) {
+        memcpy(dst + o, run, cap - 1 - o);
+        o = cap - 1;
+        break;
+      }
+      memcpy(dst + o, run, n);
+      o += n;
+      continue;
+    }
     size_t n = utf8_seq(s);
     int bad = n == 0 || (!controls && n == 1 && (*s < 0x20 || *s == 0x7f));
     size_t take = bad ? 1 : n;
