@@ -58,31 +58,37 @@ static const char *prefix(struct req *r, const char *name, int sep)
   return end ? pool_strndup(r->pool, name, (size_t)(end - name)) : NULL;
 }
 
-int req_audit(struct req *r, const char *kind, const char *ns, const char *repo, json_t *md)
+/* Queues the event with metadata text md_text (NULL: out of memory). */
+static int emit(struct req *r, const char *kind, const char *ns, const char *repo,
+                const char *md_text)
 {
   const struct principal *p = &r->principal;
   struct audit_event ev = { .kind = kind, .repository = repo, .ip = r->client_ip,
-                            .user_agent = user_agent(r) };
-  if (!md)
-    md = json_object();
-  if (!ns && repo)
-    ns = prefix(r, repo, '/');
-  ev.namespace_name = ns;
+                            .user_agent = user_agent(r), .metadata_json = md_text };
+  ev.namespace_name = !ns && repo ? prefix(r, repo, '/') : ns;
   if (p->kind != PRINCIPAL_ANONYMOUS && p->id) {
     ev.performer_id = p->id;
     ev.performer_name = p->name;
     ev.performer_kind = actor(p->kind);
-    /* spec §5: actions done with an OAuth token say which */
-    if (p->kind == PRINCIPAL_TOKEN && p->cred_id)
-      set(md, "oauth_token_id", json_integer(p->cred_id));
   }
-  char *text = md ? json_dumps(md, JSON_COMPACT) : NULL;
-  json_decref(md);
-  ev.metadata_json = text;
-  int rc = text ? audit_emit(r->app, &ev) : ERR_NOMEM;
-  free(text);
+  int rc = md_text ? audit_emit(r->app, &ev) : ERR_NOMEM;
   if (rc)
     LOG(LOG_ERROR, "audit: %s not recorded: %s", kind, err_str(rc));
+  return rc;
+}
+
+int req_audit(struct req *r, const char *kind, const char *ns, const char *repo, json_t *md)
+{
+  const struct principal *p = &r->principal;
+  if (!md)
+    md = json_object();
+  /* spec §5: actions done with an OAuth token say which */
+  if (p->kind == PRINCIPAL_TOKEN && p->id && p->cred_id)
+    set(md, "oauth_token_id", json_integer(p->cred_id));
+  char *text = md ? json_dumps(md, JSON_COMPACT) : NULL;
+  json_decref(md);
+  int rc = emit(r, kind, ns, repo, text);
+  free(text);
   return rc;
 }
 
@@ -118,13 +124,81 @@ static json_t *registry_md(struct req *r, const char *tag, const char *digest,
   return md;
 }
 
+/* The registry kinds' metadata as text, written here rather than through
+ * jansson: there is one such entry per manifest pull, and building and
+ * dumping a json_t was a tenth of a pull's instructions. Every value is
+ * cleaned first (valid UTF-8, no control characters), so a quote and a
+ * backslash are all that JSON needs escaped. Same keys as registry_md()
+ * plus repo/namespace (req_audit_repo) and oauth_token_id (req_audit). */
+#define MD_FIELDS 9
+#define MD_TEXT_MAX (MD_FIELDS * (2 * AUDIT_UA_MAX + 40))
+
+struct md_text {
+  char *p;
+  size_t len;
+  int any;
+};
+
+static void md_raw(struct md_text *m, const char *key, const char *json_value)
+{
+  m->len += (size_t)sprintf(m->p + m->len, "%s\"%s\":%s", m->any ? "," : "", key, json_value);
+  m->any = 1;
+}
+
+static void md_str(struct md_text *m, const char *key, const char *v, size_t cap)
+{
+  char clean[AUDIT_UA_MAX > AUDIT_NAME_MAX ? AUDIT_UA_MAX : AUDIT_NAME_MAX];
+  if (!v)
+    return;
+  audit_text_clean(clean, cap < sizeof(clean) ? cap : sizeof(clean), v);
+  m->len += (size_t)sprintf(m->p + m->len, "%s\"%s\":\"", m->any ? "," : "", key);
+  for (const char *c = clean; *c; c++) {
+    if (*c == '"' || *c == '\\')
+      m->p[m->len++] = '\\';
+    m->p[m->len++] = *c;
+  }
+  m->p[m->len++] = '"';
+  m->p[m->len] = '\0';
+  m->any = 1;
+}
+
 int req_audit_registry(struct req *r, const char *kind, const char *tag, const char *digest,
                        const char *media_type)
 {
+  const struct principal *p = &r->principal;
   const char *name = req_param(r, "name");
   if (!name)
     return ERR_INVALID;
-  return req_audit_repo(r, kind, name, registry_md(r, tag, digest, media_type));
+  struct md_text m = { .p = pool_alloc(r->pool, MD_TEXT_MAX) };
+  if (!m.p)
+    return emit(r, kind, NULL, name, NULL);
+  m.p[m.len++] = '{';
+  md_str(&m, "user-agent", user_agent(r), AUDIT_UA_MAX);
+  md_str(&m, "tag", tag, SHORT_MAX);
+  md_str(&m, "manifest_digest", digest, SHORT_MAX);
+  md_str(&m, "mediaType", media_type, SHORT_MAX);
+  if (p->kind != PRINCIPAL_ANONYMOUS && p->id) {
+    md_str(&m, "username", p->name, AUDIT_NAME_MAX);
+    if (p->kind == PRINCIPAL_ROBOT)
+      md_raw(&m, "is_robot", "true");
+  }
+  const char *slash = strchr(name, '/');
+  if (slash) {
+    char ns[AUDIT_NAME_MAX];
+    size_t n = (size_t)(slash - name) < sizeof(ns) - 1 ? (size_t)(slash - name) : sizeof(ns) - 1;
+    memcpy(ns, name, n);
+    ns[n] = '\0';
+    md_str(&m, "repo", slash + 1, AUDIT_NAME_MAX);
+    md_str(&m, "namespace", ns, AUDIT_NAME_MAX);
+  }
+  if (p->kind == PRINCIPAL_TOKEN && p->id && p->cred_id) {
+    char id[32];
+    snprintf(id, sizeof(id), "%lld", (long long)p->cred_id);
+    md_raw(&m, "oauth_token_id", id);
+  }
+  m.p[m.len++] = '}';
+  m.p[m.len] = '\0';
+  return emit(r, kind, NULL, name, m.p);
 }
 
 /* Quay's credential kinds of /v2/auth, by the Basic user name. */

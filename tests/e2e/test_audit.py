@@ -95,6 +95,31 @@ def rfc2822_midnight(d):
 # --- registry events --------------------------------------------------------------
 
 
+def test_registry_metadata_escapes_client_text(api):  # noqa: F811
+    """The registry kinds' metadata is written without jansson: a user agent with quotes,
+    backslashes, UTF-8, an invalid byte and a tab still gives valid JSON with the cleaned
+    text (invalid bytes and control characters become '?')."""
+    import socket
+    org, repo, bot = org_with_robot(api)
+    robot = As(api, bot["name"], bot["token"])
+    push_image(robot, repo, "v1")
+    host, port = api.host.rsplit(":", 1)
+    ua = b'ua "q" \\ \xc3\xa9 \xff\tz'
+    req = (f"GET /v2/{repo}/manifests/v1 HTTP/1.1\r\nHost: {api.host}\r\n"
+           f"Accept: {OCI_MANIFEST}\r\nAuthorization: {api.basic(bot['name'], bot['token'])}\r\n"
+           ).encode() + b"User-Agent: " + ua + b"\r\nConnection: close\r\n\r\n"
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(req)
+        head = s.recv(65536)
+    assert head.startswith(b"HTTP/1.1 200"), head[:200]
+    pulls = find(all_logs(api.admin, f"repository/{repo}/logs"), "pull_repo")
+    assert len(pulls) == 1, pulls
+    md = pulls[0]["metadata"]
+    assert md["user-agent"] == 'ua "q" \\ \u00e9 ??z', md
+    assert md["tag"] == "v1" and md["repo"] == "app" and md["namespace"] == org
+    assert md["username"] == bot["name"] and md["is_robot"] is True
+
+
 def test_robot_push_and_pull_in_org_and_repo_logs(api):  # noqa: F811
     org, repo, bot = org_with_robot(api)
     robot = As(api, bot["name"], bot["token"])
