@@ -94,7 +94,8 @@ static int check_digest_param(struct req *r, const char **out)
   return 0;
 }
 
-/* Commits the upload object of u under digest and links it to the repo. */
+/* Commits the upload object of u under digest and links it to the repo;
+ * ends the upload session (a PUT) in the same database transaction. */
 static int commit_and_link(struct req *r, struct upload_ctx *u, const char *digest)
 {
   int64_t size = blob_writer_size(u->w);
@@ -111,7 +112,8 @@ static int commit_and_link(struct req *r, struct upload_ctx *u, const char *dige
                      "another request is writing to this upload; retry when it has finished", NULL);
   if (rc)
     return storage_error(r, rc, "upload commit");
-  rc = meta_blob_add(r->app->meta, u->repo, digest, size);
+  rc = u->oneshot ? meta_blob_add(r->app->meta, u->repo, digest, size)
+                  : meta_blob_add_upload(r->app->meta, u->repo, digest, size, u->uuid);
   if (rc == ERR_CONFLICT) { /* a GC tombstone (docs/design.md "GC and fsck"): retryable */
     req_set_header(r, "Retry-After", "1");
     return req_error(r, 503, OCI_BLOB_UPLOAD_INVALID,
@@ -319,11 +321,7 @@ int reg_upload_put(struct req *r)
   if (body_complete(r, u))
     return 0;
   const char *digest = req_query(r, "digest");
-  if (commit_and_link(r, u, digest) != 0 || r->status != 201)
-    return 0;
-  int rc = meta_upload_delete(r->app->meta, u->uuid);
-  if (rc && rc != ERR_NOTFOUND)
-    LOG(LOG_WARN, "upload session %s not removed: %s", u->uuid, err_str(rc));
+  commit_and_link(r, u, digest); /* ends the session too */
   return 0;
 }
 

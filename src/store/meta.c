@@ -142,7 +142,18 @@ int meta_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *ou
 int meta_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size)
 {
   int64_t t = histo_start();
-  int rc = m->ops->blob_add(m, repo_id, digest, size);
+  int rc = m->ops->blob_add(m, repo_id, digest, size, NULL);
+  histo_since(&op_latency[OP_BLOB_ADD], t);
+  return rc;
+}
+
+int meta_blob_add_upload(struct meta *m, int64_t repo_id, const char *digest, int64_t size,
+                         const char *uuid)
+{
+  if (!uuid)
+    return ERR_INVALID;
+  int64_t t = histo_start();
+  int rc = m->ops->blob_add(m, repo_id, digest, size, uuid);
   histo_since(&op_latency[OP_BLOB_ADD], t);
   return rc;
 }

@@ -47,6 +47,11 @@ int meta_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *ou
 /* Records that blob `digest` of `size` bytes is stored and links it to the
  * repository (both idempotent). Called after the bytes are durable. */
 int meta_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size);
+/* meta_blob_add() and the end of upload session `uuid` (its row deleted; a
+ * session already gone is fine) in one transaction: a finished push costs
+ * one commit, and so one fdatasync, instead of two. */
+int meta_blob_add_upload(struct meta *m, int64_t repo_id, const char *digest, int64_t size,
+                         const char *uuid);
 /* Size of `digest` if the repository is linked to it; ERR_NOTFOUND otherwise. */
 int meta_blob_linked(struct meta *m, int64_t *out_size, int64_t repo_id, const char *digest);
 /* Size of `digest` if it is stored at all (any repository); ERR_NOTFOUND otherwise. */
@@ -163,7 +168,9 @@ struct meta_ops {
   int (*repo_lookup)(struct meta *m, int64_t *out_id, const char *name);
   int (*repo_list)(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                    int *out_more, const char *last, size_t limit);
-  int (*blob_add)(struct meta *m, int64_t repo_id, const char *digest, int64_t size);
+  /* end_upload: also delete that upload session (NULL: none) */
+  int (*blob_add)(struct meta *m, int64_t repo_id, const char *digest, int64_t size,
+                  const char *end_upload);
   int (*blob_linked)(struct meta *m, int64_t *out_size, int64_t repo_id, const char *digest);
   int (*blob_stat)(struct meta *m, int64_t *out_size, const char *digest);
   int (*blob_link)(struct meta *m, int64_t repo_id, const char *digest);

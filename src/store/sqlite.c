@@ -475,7 +475,8 @@ int sq_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_
 
 /* --- blobs ---------------------------------------------------------------- */
 
-int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size)
+int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size,
+                const char *end_upload)
 {
   struct sq_conn *c;
   if (!digest || !*digest || size < 0)
@@ -494,6 +495,8 @@ int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t siz
       err = sq_exec(c, NULL, SQ_BLOB_INSERT, "tii", digest, size, now);
     if (!err) /* a missing repository fails the foreign key: ERR_NOTFOUND */
       err = sq_exec(c, NULL, SQ_LINK_INSERT, "iti", repo_id, digest, now);
+    if (!err && end_upload) /* gone already (expired, cancelled): nothing to end */
+      err = sq_exec(c, NULL, SQ_UPLOAD_DELETE, "t", end_upload);
     err = sq_end(c, err);
   } while (err == SQ_RETRY);
   return err;

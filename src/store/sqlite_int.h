@@ -433,7 +433,8 @@ int sq_repo_ensure(struct meta *m, int64_t *out_id, int *out_created, const char
 int sq_repo_lookup(struct meta *m, int64_t *out_id, const char *name);
 int sq_repo_list(struct meta *m, struct pool *p, char ***out_names, size_t *out_n,
                  int *out_more, const char *last, size_t limit);
-int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size);
+int sq_blob_add(struct meta *m, int64_t repo_id, const char *digest, int64_t size,
+                const char *end_upload);
 int sq_blob_linked(struct meta *m, int64_t *out_size, int64_t repo_id, const char *digest);
 int sq_blob_stat(struct meta *m, int64_t *out_size, const char *digest);
 int sq_blob_link(struct meta *m, int64_t repo_id, const char *digest);

@@ -212,6 +212,28 @@ static void test_repo_list_pagination(void **state)
 
 /* --- blobs ------------------------------------------------------------------- */
 
+/* A finished push: the blob row, the link and the end of the session are
+ * one transaction; a refused add (unknown repository) keeps the session. */
+static void test_blob_add_upload(void **state)
+{
+  struct fx *f = *state;
+  int64_t a = repo(f, "a"), size = -1;
+  const char *uuid = "22222222-d9cb-469f-a165-70867728950e";
+  char d[DIGEST_MAX];
+  struct meta_upload u;
+  mkdigest(d, 1, 7);
+  assert_int_equal(meta_upload_create(f->m, a, uuid), 0);
+  assert_int_equal(meta_blob_add_upload(f->m, 9999, d, 5, uuid), ERR_NOTFOUND);
+  assert_int_equal(meta_upload_get(f->m, &u, uuid), 0); /* rolled back with the add */
+  assert_int_equal(meta_blob_add_upload(f->m, a, d, 5, uuid), 0);
+  assert_int_equal(meta_upload_get(f->m, &u, uuid), ERR_NOTFOUND);
+  assert_int_equal(meta_blob_linked(f->m, &size, a, d), 0);
+  assert_int_equal(size, 5);
+  /* a session already gone (expired, cancelled) does not fail the add */
+  assert_int_equal(meta_blob_add_upload(f->m, a, d, 5, uuid), 0);
+  assert_int_equal(meta_blob_add_upload(f->m, a, d, 5, NULL), ERR_INVALID);
+}
+
 static void test_blob_add_link_stat(void **state)
 {
   struct fx *f = *state;
@@ -619,6 +641,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_open_relative_paths, setup, teardown),
     cmocka_unit_test_setup_teardown(test_schema_and_pragmas, setup, teardown),
     cmocka_unit_test_setup_teardown(test_repo_ensure_lookup, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_blob_add_upload, setup, teardown),
     cmocka_unit_test_setup_teardown(test_repo_list_pagination, setup, teardown),
     cmocka_unit_test_setup_teardown(test_blob_add_link_stat, setup, teardown),
     cmocka_unit_test_setup_teardown(test_blob_unlink_conflict, setup, teardown),
