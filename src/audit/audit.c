@@ -335,7 +335,9 @@ int audit_start(struct audit **out, struct meta *m, const struct audit_options *
     pthread_cond_init(&a->nonfull, NULL);
     pthread_cond_init(&a->progress, &ca); /* audit_sync() waits with a deadline */
     pthread_condattr_destroy(&ca);
-    if (pthread_create(&a->thread, NULL, writer_main, a) != 0) {
+    if (pthread_create(&a->thread, NULL, writer_main, a) == 0) {
+      (void)pthread_setname_np(a->thread, "wharf-audit");
+    } else {
       pthread_cond_destroy(&a->progress);
       pthread_cond_destroy(&a->nonfull);
       pthread_cond_destroy(&a->nonempty);

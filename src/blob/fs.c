@@ -684,7 +684,7 @@ static struct offload *fs_workers(struct fs_store *fs)
   pthread_mutex_lock(&fs->mu);
   if (!fs->hashers && !fs->hashers_failed) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (offload_start(&fs->hashers, n >= 2 && n < 64 ? (unsigned)n : 2) != 0) {
+    if (offload_start(&fs->hashers, n >= 2 && n < 64 ? (unsigned)n : 2, "wharf-upload") != 0) {
       fs->hashers_failed = 1;
       LOG(LOG_WARN, "blob fs: cannot start upload worker threads; hashing in the request thread");
     }

@@ -43,7 +43,7 @@ static void *worker(void *arg)
   return NULL;
 }
 
-int offload_start(struct offload **out, unsigned n)
+int offload_start(struct offload **out, unsigned n, const char *name)
 {
   if (n == 0)
     n = 1;
@@ -53,9 +53,11 @@ int offload_start(struct offload **out, unsigned n)
   pthread_mutex_init(&o->mu, NULL);
   pthread_cond_init(&o->work, NULL);
   pthread_cond_init(&o->done, NULL);
-  for (; o->n < n; o->n++)
+  for (; o->n < n; o->n++) {
     if (pthread_create(&o->threads[o->n], NULL, worker, o) != 0)
       break;
+    (void)pthread_setname_np(o->threads[o->n], name); /* cosmetic: profiles and top -H */
+  }
   if (o->n == 0) {
     offload_stop(o);
     return ERR_INTERNAL;

@@ -17,8 +17,9 @@ struct offload_job {
 
 struct offload;
 
-/* Starts n (>= 1) threads. ERR_NOMEM, ERR_INTERNAL. */
-int offload_start(struct offload **out, unsigned n);
+/* Starts n (>= 1) threads named `name` (at most 15 bytes: what top -H and
+ * perf show). ERR_NOMEM, ERR_INTERNAL. */
+int offload_start(struct offload **out, unsigned n, const char *name);
 /* Waits for queued jobs, joins the threads, frees o; NULL ok. */
 void offload_stop(struct offload *o);
 /* Queues job (fn set; not queued already). */
