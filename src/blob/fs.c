@@ -95,6 +95,7 @@ struct fs_writer {
   struct fs_store *fs;
   int fd;
   int dfd;          /* O_DIRECT descriptor of the same file; -1: none */
+  int direct_off;   /* the filesystem refused an O_DIRECT write: page cache only */
   int broken; /* the hash no longer matches the file: refuse writes, never cache */
   int err;          /* first error of a block job; the writer is broken */
   int64_t size;     /* bytes written or handed to a write job */
@@ -734,10 +735,10 @@ static void fs_job_wait(struct fs_writer *w, struct fs_job *j)
     return; /* never started */
   if (w->pool)
     offload_wait(w->pool, &j->job);
-  if (j->direct_refused && w->dfd >= 0) {
-    close(w->dfd);
-    w->dfd = -1;
-  }
+  /* the other block's write may still be using dfd: stop choosing it for
+   * new blocks, close it with the writer */
+  if (j->direct_refused)
+    w->direct_off = 1;
   if (j->rc && !w->err)
     w->err = j->rc;
   if (w->err)
@@ -771,7 +772,8 @@ static int fs_stage_flush(struct fs_writer *w)
   b->hash = (struct fs_job){ .job.fn = fs_hash_run, .w = w, .data = b->data, .len = w->fill };
   b->write = (struct fs_job){ .job.fn = fs_write_run, .w = w, .data = b->data, .len = w->fill,
                               .at = w->size };
-  b->write.direct = w->dfd >= 0 && w->size % FS_ALIGN == 0 && w->fill % FS_ALIGN == 0;
+  b->write.direct = w->dfd >= 0 && !w->direct_off && w->size % FS_ALIGN == 0 &&
+                    w->fill % FS_ALIGN == 0;
   w->size += (int64_t)w->fill;
   if (!b->write.direct && w->size - w->synced >= FS_SYNC_AHEAD) {
     b->write.sync_from_set = 1;
