@@ -71,10 +71,14 @@ class Harness:
         self.stats = {"blobs": 0, "manifests": 0, "resumed": 0, "gone": 0, "gone_s3": 0,
                       "interrupted": 0}
         self.base_layers = [os.urandom(rng.randint(200, 20000)) for _ in range(6)]
-        # past 4 MiB an upload is staged in blocks hashed and written on worker
-        # threads (O_DIRECT where it can): a few such layers, at odd sizes
+        # past 4 MiB an upload on the filesystem is staged in blocks hashed and
+        # written on worker threads (O_DIRECT where it can): a few such layers,
+        # at odd sizes. Not on s3rver: the S3 path has no staging, and the extra
+        # multipart traffic makes s3rver's own listing fail for seconds (HTTP 500
+        # through six fsck retries, seen in a local 80-cycle run)
+        self.big = not w.storage.startswith("s3://")
         self.big_layers = [os.urandom(rng.randint(4 << 20, 9 << 20) + rng.randint(1, 4095))
-                           for _ in range(2)]
+                           for _ in range(2)] if self.big else []
 
     def fail(self, msg):
         with self.lock:
@@ -267,7 +271,7 @@ class Pusher(threading.Thread):
         rng = self.rng
         cfg = ('{"architecture":"amd64","os":"linux","x":"%s"}' % rng.random()).encode()
         layers = [rng.choice(self.h.base_layers), os.urandom(rng.randint(64, 40000))]
-        if rng.random() < 0.05:
+        if self.h.big and rng.random() < 0.05:
             layers.append(rng.choice(self.h.big_layers))
         modes = ("monolithic", "post", "chunked", "stream")
         self.push_blob(repo, cfg, rng.choice(modes))
@@ -303,7 +307,7 @@ class Pusher(threading.Thread):
         else:
             # an upload left half done: resumed on the next step, so a kill
             # often finds an acknowledged offset to check
-            big = rng.random() < 0.1  # resumed across the 4 MiB staging threshold
+            big = self.h.big and rng.random() < 0.1  # resumed across the 4 MiB staging threshold
             data = os.urandom(rng.randint(5 << 20, 9 << 20) if big else rng.randint(2000, 60000))
             r = self.req("POST", f"/v2/{repo}/blobs/uploads/", headers={"Content-Length": "0"})
             self.expect(r, 202)
