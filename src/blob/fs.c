@@ -38,76 +38,7 @@
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/log.h"
-#include "util/offload.h"
 #include "util/rand.h"
-
-/* Large uploads (docs/PERFORMANCE.md "Push"): past FS_STAGE_AFTER bytes a
- * writer gathers what the request hands it into one of two FS_STAGE
- * blocks. A full block becomes two jobs on the store's worker threads —
- * hash it, write it — while the request thread goes on receiving into the
- * other block; before a block is filled again both its jobs are waited
- * for, and a block's hash job is queued only after the previous block's
- * has finished, so the hash sees the bytes in order. Receiving, SHA-256
- * and the write run side by side instead of one after the other, a write
- * is a block instead of each ~32 KiB libmicrohttpd read, and memory stays
- * two blocks per upload.
- *
- * Blocks go out through a second, O_DIRECT descriptor of the upload file
- * where the filesystem takes it: straight from the block to the device,
- * without filling the page cache with a gigabyte nobody reads soon (and
- * paying to allocate it: on a VM that returns freed memory to its host,
- * fresh page-cache pages cost more than the copy). The first block is cut
- * short so the next ones start FS_ALIGN-aligned; the tail, and everything
- * on a filesystem without O_DIRECT, is written through the page cache, and
- * every FS_SYNC_AHEAD bytes of that the kernel is told to start writing
- * back (sync_file_range). The commit's fsync still makes it all durable.
- * A failed block write breaks the writer: the request fails and its bytes
- * are never acknowledged (the next writer cuts the file back to the
- * acknowledged offset). Small uploads never pay for any of it. */
-#define FS_STAGE ((size_t)256 * 1024)
-#define FS_ALIGN 4096
-#define FS_STAGE_AFTER ((int64_t)4 << 20)
-#define FS_SYNC_AHEAD ((int64_t)8 << 20)
-
-struct fs_writer;
-
-/* One job on a staged block: its hash or its write. */
-struct fs_job {
-  struct offload_job job; /* first: fn gets a pointer to it */
-  struct fs_writer *w;
-  const unsigned char *data;
-  size_t len;
-  int64_t at;             /* write: file offset */
-  int direct;             /* write: through w->dfd */
-  int sync_from_set;      /* write: then start writeback of [sync_from, at + len) */
-  int64_t sync_from;
-  int rc;                 /* result, read after waiting */
-  int direct_refused;     /* write: O_DIRECT was refused, the page cache took it */
-};
-
-struct fs_block {
-  unsigned char *data;
-  struct fs_job hash, write;
-};
-
-struct fs_writer {
-  struct blob_writer base;
-  struct fs_store *fs;
-  int fd;
-  int dfd;          /* O_DIRECT descriptor of the same file; -1: none */
-  int direct_off;   /* the filesystem refused an O_DIRECT write: page cache only */
-  int broken; /* the hash no longer matches the file: refuse writes, never cache */
-  int err;          /* first error of a block job; the writer is broken */
-  int64_t size;     /* bytes written or handed to a write job */
-  struct hasher *h;
-  /* staging (FS_STAGE_AFTER) */
-  struct fs_block blk[2];
-  size_t fill;      /* bytes waiting in blk[cur] */
-  int cur;
-  int64_t synced;   /* writeback requested up to here */
-  struct offload *pool; /* where jobs go; NULL: run in this thread */
-  char uuid[FS_UUID_LEN + 1];
-};
 
 /* Content address of one digest, relative to blobs/. */
 struct fs_target {
@@ -120,7 +51,7 @@ struct fs_target {
 /* --- helpers -------------------------------------------------------------- */
 
 /* Maps errno to an error code; anything but ENOENT is logged. */
-static int fs_errno(int e, const char *op, const char *what)
+int fs_errno(int e, const char *op, const char *what)
 {
   if (e == ENOENT)
     return ERR_NOTFOUND;
@@ -335,7 +266,7 @@ static void fs_close(struct blob_store *bs)
   struct fs_store *fs = (struct fs_store *)bs;
   if (!fs)
     return;
-  offload_stop(fs->hashers); /* no writer is open when the store closes */
+  offload_stop(fs->workers); /* no writer is open when the store closes */
   for (size_t i = 0; i < fs->ncache; i++)
     hasher_free(fs->cache[i].h);
   if (fs->uploads_fd >= 0)
@@ -643,28 +574,6 @@ static int fs_writer_open(struct blob_writer **out, struct blob_store *bs, const
   return 0;
 }
 
-/* pwrite()s all of p[0..len) at `at`; *out_n: how much got there. */
-static int fs_pwrite_all(int fd, const unsigned char *p, size_t len, int64_t at, size_t *out_n,
-                         const char *uuid, int quiet_einval)
-{
-  size_t done = 0;
-  while (done < len) {
-    size_t want = len - done < FS_IO_MAX ? len - done : FS_IO_MAX;
-    ssize_t n = pwrite(fd, p + done, want, (off_t)(at + (int64_t)done));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      *out_n = done;
-      if (n < 0 && errno == EINVAL && quiet_einval && done == 0)
-        return ERR_INVALID;
-      return n < 0 ? fs_errno(errno, "write upload", uuid) : ERR_IO;
-    }
-    done += (size_t)n;
-  }
-  *out_n = done;
-  return 0;
-}
-
 /* Unstaged write: p[0..len) at the end of the file, hashed as written. */
 static int fs_append(struct fs_writer *w, const unsigned char *p, size_t len)
 {
@@ -678,118 +587,6 @@ static int fs_append(struct fs_writer *w, const unsigned char *p, size_t len)
   return rc;
 }
 
-/* The store's worker threads, started on first use; NULL if they cannot
- * be (then blocks are hashed and written in the request thread). */
-static struct offload *fs_workers(struct fs_store *fs)
-{
-  pthread_mutex_lock(&fs->mu);
-  if (!fs->hashers && !fs->hashers_failed) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (offload_start(&fs->hashers, n >= 2 && n < 64 ? (unsigned)n : 2, "wharf-upload") != 0) {
-      fs->hashers_failed = 1;
-      LOG(LOG_WARN, "blob fs: cannot start upload worker threads; hashing in the request thread");
-    }
-  }
-  struct offload *o = fs->hashers;
-  pthread_mutex_unlock(&fs->mu);
-  return o;
-}
-
-static void fs_hash_run(struct offload_job *job)
-{
-  struct fs_job *j = (struct fs_job *)job;
-  j->rc = hasher_update(j->w->h, j->data, j->len) != 0 ? ERR_INTERNAL : 0;
-}
-
-static void fs_write_run(struct offload_job *job)
-{
-  struct fs_job *j = (struct fs_job *)job;
-  const struct fs_writer *w = j->w;
-  size_t n = 0;
-  j->direct_refused = 0;
-  if (j->direct) {
-    j->rc = fs_pwrite_all(w->dfd, j->data, j->len, j->at, &n, w->uuid, 1);
-    if (j->rc != ERR_INVALID)
-      return;
-    j->direct_refused = 1; /* this filesystem's alignment: the page cache from now on */
-  }
-  j->rc = fs_pwrite_all(w->fd, j->data, j->len, j->at, &n, w->uuid, 0);
-  if (!j->rc && j->sync_from_set)
-    /* only a hint: the commit's fsync is what makes the bytes durable */
-    (void)sync_file_range(w->fd, (off_t)j->sync_from, (off_t)(j->at + (int64_t)j->len - j->sync_from),
-                          SYNC_FILE_RANGE_WRITE);
-}
-
-static void fs_job_start(struct fs_writer *w, struct fs_job *j)
-{
-  if (w->pool)
-    offload_submit(w->pool, &j->job);
-  else
-    j->job.fn(&j->job);
-}
-
-/* Waits for job j (if it was queued) and folds its result into w. */
-static void fs_job_wait(struct fs_writer *w, struct fs_job *j)
-{
-  if (!j->job.fn)
-    return; /* never started */
-  if (w->pool)
-    offload_wait(w->pool, &j->job);
-  /* the other block's write may still be using dfd: stop choosing it for
-   * new blocks, close it with the writer */
-  if (j->direct_refused)
-    w->direct_off = 1;
-  if (j->rc && !w->err)
-    w->err = j->rc;
-  if (w->err)
-    w->broken = 1;
-  j->job.fn = NULL;
-}
-
-/* Waits for every job of every block. */
-static int fs_jobs_wait(struct fs_writer *w)
-{
-  for (int i = 0; i < 2; i++) {
-    fs_job_wait(w, &w->blk[i].hash);
-    fs_job_wait(w, &w->blk[i].write);
-  }
-  return w->err;
-}
-
-/* Hands the staged block to a hash job and a write job, then makes the
- * other block ready to fill (its jobs done). */
-static int fs_stage_flush(struct fs_writer *w)
-{
-  if (w->fill == 0)
-    return 0;
-  struct fs_block *b = &w->blk[w->cur];
-  /* the previous block's hash first: one hasher, bytes in order */
-  fs_job_wait(w, &w->blk[w->cur ^ 1].hash);
-  if (w->err)
-    return w->err;
-  if (!w->pool)
-    w->pool = fs_workers(w->fs);
-  b->hash = (struct fs_job){ .job.fn = fs_hash_run, .w = w, .data = b->data, .len = w->fill };
-  b->write = (struct fs_job){ .job.fn = fs_write_run, .w = w, .data = b->data, .len = w->fill,
-                              .at = w->size };
-  b->write.direct = w->dfd >= 0 && !w->direct_off && w->size % FS_ALIGN == 0 &&
-                    w->fill % FS_ALIGN == 0;
-  w->size += (int64_t)w->fill;
-  if (!b->write.direct && w->size - w->synced >= FS_SYNC_AHEAD) {
-    b->write.sync_from_set = 1;
-    b->write.sync_from = w->synced;
-    w->synced = w->size;
-  }
-  fs_job_start(w, &b->hash);
-  fs_job_start(w, &b->write);
-  w->fill = 0;
-  w->cur ^= 1;
-  b = &w->blk[w->cur];
-  fs_job_wait(w, &b->hash);
-  fs_job_wait(w, &b->write);
-  return w->err;
-}
-
 static int fs_writer_write(struct blob_writer *bw, const void *data, size_t len)
 {
   struct fs_writer *w = (struct fs_writer *)bw;
@@ -798,34 +595,9 @@ static int fs_writer_write(struct blob_writer *bw, const void *data, size_t len)
     return w->err ? w->err : ERR_INTERNAL;
   if (len > (uint64_t)(INT64_MAX - w->size - (int64_t)w->fill))
     return ERR_TOOBIG;
-  if (!w->blk[0].data && w->size + (int64_t)len >= FS_STAGE_AFTER) {
-    void *a = NULL, *b = NULL;
-    if (posix_memalign(&a, FS_ALIGN, FS_STAGE) == 0 &&
-        posix_memalign(&b, FS_ALIGN, FS_STAGE) == 0) {
-      w->blk[0].data = a, w->blk[1].data = b;
-      w->dfd = openat(w->fs->uploads_fd, w->uuid, O_WRONLY | O_DIRECT | O_CLOEXEC | O_NOFOLLOW);
-    } else { /* no staging then */
-      free(a);
-    }
-    w->synced = w->size;
-  }
-  if (!w->blk[0].data)
-    return fs_append(w, p, len);
-  while (len > 0) {
-    /* the block being filled starts at w->size: the first one ends aligned */
-    size_t cap = FS_STAGE - (size_t)(w->size % FS_ALIGN);
-    size_t n = cap - w->fill < len ? cap - w->fill : len;
-    memcpy(w->blk[w->cur].data + w->fill, p, n);
-    w->fill += n;
-    p += n;
-    len -= n;
-    if (w->fill == cap) {
-      int rc = fs_stage_flush(w);
-      if (rc)
-        return rc;
-    }
-  }
-  return 0;
+  if (!w->blk[0].data && w->size + (int64_t)len >= FS_STAGE_AFTER)
+    fs_stage_begin(w); /* large upload (fs_stage.c); stays unstaged if it cannot */
+  return w->blk[0].data ? fs_stage_write(w, p, len) : fs_append(w, p, len);
 }
 
 static int64_t fs_writer_size(const struct blob_writer *bw)
@@ -865,16 +637,7 @@ static int fs_writer_close(struct blob_writer *bw, int keep_hash)
 {
   struct fs_writer *w = (struct fs_writer *)bw;
   struct fs_cached e = { .h = NULL };
-  /* staged bytes were accepted by write(): they go to the file either way
-   * (a failed request's extra bytes are cut off by the next writer) */
-  int rc = w->broken ? 0 : fs_stage_flush(w);
-  int jrc = fs_jobs_wait(w); /* no job may outlive the writer */
-  if (!rc)
-    rc = jrc;
-  free(w->blk[0].data);
-  free(w->blk[1].data);
-  if (w->dfd >= 0)
-    close(w->dfd);
+  int rc = fs_stage_end(w); /* writes and waits for what is staged, if anything */
   int keep = keep_hash && !rc && !w->broken && fs_writer_fingerprint(w, &e);
   if (close(w->fd) != 0 && !rc) {
     rc = fs_errno(errno, "close upload", w->uuid);
