@@ -106,31 +106,14 @@ int req_audit_repo(struct req *r, const char *kind, const char *repo, json_t *md
   return req_audit(r, kind, NULL, repo, md);
 }
 
-/* Quay's registry metadata for {name}. */
-static json_t *registry_md(struct req *r, const char *tag, const char *digest,
-                           const char *media_type)
-{
-  const struct principal *p = &r->principal;
-  json_t *md = json_object();
-  set(md, "user-agent", jtext(user_agent(r), AUDIT_UA_MAX));
-  set(md, "tag", jtext(tag, SHORT_MAX));
-  set(md, "manifest_digest", jtext(digest, SHORT_MAX));
-  set(md, "mediaType", jtext(media_type, SHORT_MAX));
-  if (p->kind != PRINCIPAL_ANONYMOUS && p->id) {
-    set(md, "username", jtext(p->name, AUDIT_NAME_MAX));
-    if (p->kind == PRINCIPAL_ROBOT)
-      set(md, "is_robot", json_true());
-  }
-  return md;
-}
-
 /* The registry kinds' metadata as text, written here rather than through
  * jansson: there is one such entry per manifest pull, and building and
  * dumping a json_t was a tenth of a pull's instructions. Every value is
  * cleaned first (valid UTF-8, no control characters), so a quote and a
- * backslash are all that JSON needs escaped. Same keys as registry_md()
- * plus repo/namespace (req_audit_repo) and oauth_token_id (req_audit). */
-#define MD_FIELDS 9
+ * backslash are all that JSON needs escaped. Quay's registry keys, plus
+ * repo/namespace and oauth_token_id as req_audit_repo() and req_audit() add
+ * them, and `message` for refusals. */
+#define MD_FIELDS 10
 #define MD_TEXT_MAX (MD_FIELDS * (2 * AUDIT_UA_MAX + 40))
 
 struct md_text {
@@ -162,13 +145,11 @@ static void md_str(struct md_text *m, const char *key, const char *v, size_t cap
   m->any = 1;
 }
 
-int req_audit_registry(struct req *r, const char *kind, const char *tag, const char *digest,
-                       const char *media_type)
+/* One registry entry on repository `name`; message NULL: none. */
+static int registry_entry(struct req *r, const char *kind, const char *name, const char *tag,
+                          const char *digest, const char *media_type, const char *message)
 {
   const struct principal *p = &r->principal;
-  const char *name = req_param(r, "name");
-  if (!name)
-    return ERR_INVALID;
   struct md_text m = { .p = pool_alloc(r->pool, MD_TEXT_MAX) };
   if (!m.p)
     return emit(r, kind, NULL, name, NULL);
@@ -196,9 +177,19 @@ int req_audit_registry(struct req *r, const char *kind, const char *tag, const c
     snprintf(id, sizeof(id), "%lld", (long long)p->cred_id);
     md_raw(&m, "oauth_token_id", id);
   }
+  md_str(&m, "message", message, SHORT_MAX);
   m.p[m.len++] = '}';
   m.p[m.len] = '\0';
   return emit(r, kind, NULL, name, m.p);
+}
+
+int req_audit_registry(struct req *r, const char *kind, const char *tag, const char *digest,
+                       const char *media_type)
+{
+  const char *name = req_param(r, "name");
+  if (!name)
+    return ERR_INVALID;
+  return registry_entry(r, kind, name, tag, digest, media_type, NULL);
 }
 
 /* Quay's credential kinds of /v2/auth, by the Basic user name. */
@@ -276,7 +267,6 @@ void req_audit_denied(struct req *r, const char *reason)
     return;
   const char *ref = req_param(r, "reference");
   int is_digest = ref && strchr(ref, ':');
-  json_t *md = registry_md(r, is_digest ? NULL : ref, is_digest ? ref : NULL, NULL);
-  set(md, "message", jtext(reason ? reason : "access denied", SHORT_MAX));
-  req_audit_repo(r, kind, name, md);
+  registry_entry(r, kind, name, is_digest ? NULL : ref, is_digest ? ref : NULL, NULL,
+                 reason ? reason : "access denied");
 }
